@@ -1,0 +1,61 @@
+"""RLP: canonical encoding, strict decoding, and round-trip properties."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ethrex import rlp
+from ethrex.errors import RLPDecodingError
+
+items = st.recursive(
+    st.binary(max_size=80), lambda children: st.lists(children, max_size=6), max_leaves=25
+)
+
+
+@given(items)
+def test_round_trip(item: rlp.Item) -> None:
+    assert rlp.decode(rlp.encode(item)) == item
+
+
+@given(st.integers(min_value=0, max_value=2**300))
+def test_int_round_trip(value: int) -> None:
+    assert rlp.decode_int(rlp.decode(rlp.encode(value))) == value
+
+
+@given(st.binary(max_size=200))
+def test_random_bytes_raise_only_decoding_errors(data: bytes) -> None:
+    try:
+        item = rlp.decode(data)
+    except RLPDecodingError:
+        return
+    assert rlp.encode(item) == data  # whatever decodes is canonical
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"\x81\x05", "single byte below 0x80"),
+        (b"\xb8\x05hello", "long-form length prefix"),
+        (b"\xb9\x00\x40" + b"a" * 64, "leading zero"),
+        (b"\x83do", "runs past the end"),
+        (b"\x80\x80", "trailing"),
+        (b"", "input ends"),
+        (b"\xc3\x80\x80", "runs past the end"),
+        (b"\xc2\x83\x80\x80", "runs past the end"),
+    ],
+)
+def test_non_canonical_input_is_rejected(data: bytes, message: str) -> None:
+    with pytest.raises(RLPDecodingError, match=message):
+        rlp.decode(data)
+
+
+def test_decode_int_rejects_leading_zero() -> None:
+    with pytest.raises(RLPDecodingError, match="leading zero"):
+        rlp.decode_int(rlp.decode(b"\x82\x00\x01"))
+
+
+def test_encode_rejects_negative_and_str() -> None:
+    with pytest.raises(ValueError):
+        rlp.encode(-1)
+    with pytest.raises(TypeError):
+        rlp.encode("text")
