@@ -1,0 +1,285 @@
+"""The Merkle Patricia Trie over a node store (Yellow Paper, appendix D).
+
+``Trie`` edits in-memory nodes in place and hashes lazily: ``put``/``delete`` only clear the
+cached references on the path they touch, and ``root_hash()`` encodes the dirty nodes once and
+writes every hashed node to the store. Nodes of an existing root are loaded from the store on
+first use. The secure variant (state and storage tries) keys every entry by ``keccak256(key)``.
+"""
+
+from collections.abc import Iterator
+
+from ethrex.errors import InternalError
+from ethrex.primitives import keccak256
+from ethrex.trie.nibbles import HEX_DIGITS, NIBBLE_INDEX, common_prefix_length
+from ethrex.trie.nodes import (
+    HASH_REF_PREFIX,
+    Branch,
+    Child,
+    Extension,
+    Leaf,
+    Node,
+    NodeStore,
+    decode_node,
+    node_ref,
+)
+
+EMPTY_ROOT = keccak256(b"\x80")  # root of the empty trie: keccak(rlp(b""))
+
+
+class Trie:
+    """A Merkle Patricia Trie; ``secure=True`` hashes keys with keccak256 first."""
+
+    __slots__ = ("db", "secure", "_root")
+
+    def __init__(
+        self, db: NodeStore | None = None, root: bytes = EMPTY_ROOT, secure: bool = False
+    ) -> None:
+        self.db: NodeStore = {} if db is None else db
+        self.secure = secure
+        self._root: Child = None if root == EMPTY_ROOT else bytes(root)
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def get(self, key: bytes) -> bytes | None:
+        """The value stored under ``key``, or ``None``."""
+        path = (keccak256(key) if self.secure else key).hex()
+        node = self._root
+        if type(node) is bytes:
+            node = self._root = self._load(node)
+        index = NIBBLE_INDEX
+        while node is not None:
+            kind = type(node)
+            if kind is Branch:
+                if not path:
+                    return node.value  # type: ignore[union-attr]
+                children = node.children  # type: ignore[union-attr]
+                slot = index[path[0]]
+                child = children[slot]
+                if type(child) is bytes:
+                    child = children[slot] = self._load(child)
+                node = child
+                path = path[1:]
+            elif kind is Leaf:
+                return node.value if node.path == path else None  # type: ignore[union-attr]
+            else:
+                prefix = node.path  # type: ignore[union-attr]
+                if not path.startswith(prefix):
+                    return None
+                path = path[len(prefix) :]
+                child = node.child  # type: ignore[union-attr]
+                if type(child) is bytes:
+                    child = node.child = self._load(child)  # type: ignore[union-attr]
+                node = child
+        return None
+
+    def root_hash(self) -> bytes:
+        """The root hash; writes every new or changed node to the store."""
+        root = self._root
+        if root is None:
+            return EMPTY_ROOT
+        if type(root) is bytes:
+            return root
+        ref = node_ref(root, self.db)  # type: ignore[arg-type]
+        if len(ref) >= 32:  # a hash reference; the node is already in the store
+            return ref[1:]
+        # The root is hashed even when its RLP is under 32 bytes (and so would be inlined).
+        digest = keccak256(ref)
+        self.db[digest] = ref
+        return digest
+
+    def items(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every ``(path key, value)`` in key order (hashed keys for a secure trie)."""
+        stack: list[tuple[Child, str]] = [(self._root, "")]
+        while stack:
+            node, prefix = stack.pop()
+            if node is None:
+                continue
+            if type(node) is bytes:
+                node = self._load(node)
+            if type(node) is Leaf:
+                yield bytes.fromhex(prefix + node.path), node.value  # type: ignore[union-attr]
+            elif type(node) is Extension:
+                stack.append((node.child, prefix + node.path))  # type: ignore[union-attr]
+            else:
+                children = node.children  # type: ignore[union-attr]
+                for i in range(15, -1, -1):
+                    if children[i] is not None:
+                        stack.append((children[i], prefix + HEX_DIGITS[i]))
+                if node.value:  # type: ignore[union-attr]
+                    yield bytes.fromhex(prefix), node.value  # type: ignore[union-attr]
+
+    def prove(self, key: bytes) -> list[bytes]:
+        """The RLP of every hashed node on the path to ``key``, root first (EIP-1186).
+
+        Inlined nodes travel inside their parent. The list also proves absence: it ends where
+        the path leaves the trie.
+        """
+        root_hash = self.root_hash()
+        if self._root is None:
+            return []
+        path = (keccak256(key) if self.secure else key).hex()
+        proof = [self._stored(root_hash)]
+        node = self._root
+        while True:
+            if type(node) is bytes:
+                node = self._load(node)
+            kind = type(node)
+            if kind is Branch:
+                if not path:
+                    break
+                child = node.children[NIBBLE_INDEX[path[0]]]  # type: ignore[union-attr]
+                path = path[1:]
+            elif kind is Extension:
+                prefix = node.path  # type: ignore[union-attr]
+                if not path.startswith(prefix):
+                    break
+                path = path[len(prefix) :]
+                child = node.child  # type: ignore[union-attr]
+            else:
+                break
+            if child is None:
+                break
+            if type(child) is bytes:
+                proof.append(self._stored(child))
+            elif len(child.ref) >= 32:  # type: ignore[union-attr, arg-type]
+                proof.append(self._stored(child.ref[1:]))  # type: ignore[union-attr, index]
+            node = child
+        return proof
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def put(self, key: bytes, value: bytes) -> None:
+        """Store ``value`` under ``key``; an empty value deletes the key."""
+        if not value:
+            self.delete(key)
+            return
+        path = (keccak256(key) if self.secure else key).hex()
+        self._root = self._put(self._root, path, bytes(value))
+
+    def delete(self, key: bytes) -> None:
+        """Remove ``key`` (a no-op when it is absent)."""
+        path = (keccak256(key) if self.secure else key).hex()
+        new_root, changed = self._delete(self._root, path)
+        if changed:
+            self._root = new_root
+
+    def _put(self, node: Child, path: str, value: bytes) -> Node:
+        if node is None:
+            return Leaf(path, value)
+        if type(node) is bytes:
+            node = self._load(node)
+        kind = type(node)
+        if kind is Branch:
+            node.ref = None  # type: ignore[union-attr]
+            if path:
+                children = node.children  # type: ignore[union-attr]
+                slot = NIBBLE_INDEX[path[0]]
+                children[slot] = self._put(children[slot], path[1:], value)
+            else:
+                node.value = value  # type: ignore[union-attr]
+            return node  # type: ignore[return-value]
+        node_path = node.path  # type: ignore[union-attr]
+        if kind is Leaf:
+            if node_path == path:
+                node.value = value  # type: ignore[union-attr]
+                node.ref = None  # type: ignore[union-attr]
+                return node  # type: ignore[return-value]
+            shared = common_prefix_length(node_path, path)
+            branch = Branch()
+            if len(node_path) == shared:
+                branch.value = node.value  # type: ignore[union-attr]
+            else:
+                node.path = node_path[shared + 1 :]  # type: ignore[union-attr]
+                node.ref = None  # type: ignore[union-attr]
+                branch.children[NIBBLE_INDEX[node_path[shared]]] = node  # type: ignore[assignment]
+        else:
+            if path.startswith(node_path):
+                node.ref = None  # type: ignore[union-attr]
+                node.child = self._put(node.child, path[len(node_path) :], value)  # type: ignore[union-attr]
+                return node  # type: ignore[return-value]
+            shared = common_prefix_length(node_path, path)
+            branch = Branch()
+            rest = node_path[shared + 1 :]
+            if rest:
+                node.path = rest  # type: ignore[union-attr]
+                node.ref = None  # type: ignore[union-attr]
+                branch.children[NIBBLE_INDEX[node_path[shared]]] = node  # type: ignore[assignment]
+            else:
+                branch.children[NIBBLE_INDEX[node_path[shared]]] = node.child  # type: ignore[union-attr]
+        if len(path) == shared:
+            branch.value = value
+        else:
+            branch.children[NIBBLE_INDEX[path[shared]]] = Leaf(path[shared + 1 :], value)
+        if shared:
+            return Extension(path[:shared], branch)
+        return branch
+
+    def _delete(self, node: Child, path: str) -> tuple[Child, bool]:
+        """Delete ``path`` below ``node``: the replacement node and whether anything changed."""
+        if node is None:
+            return None, False
+        if type(node) is bytes:
+            node = self._load(node)
+        kind = type(node)
+        if kind is Leaf:
+            if node.path == path:  # type: ignore[union-attr]
+                return None, True
+            return node, False
+        if kind is Extension:
+            prefix = node.path  # type: ignore[union-attr]
+            if not path.startswith(prefix):
+                return node, False
+            child, changed = self._delete(node.child, path[len(prefix) :])  # type: ignore[union-attr]
+            if not changed:
+                return node, False
+            return self._join(prefix, child), True
+        # Branch
+        if path:
+            children = node.children  # type: ignore[union-attr]
+            slot = NIBBLE_INDEX[path[0]]
+            child, changed = self._delete(children[slot], path[1:])
+            if not changed:
+                return node, False
+            children[slot] = child
+        else:
+            if not node.value:  # type: ignore[union-attr]
+                return node, False
+            node.value = None  # type: ignore[union-attr]
+        node.ref = None  # type: ignore[union-attr]
+        return self._collapse(node), True  # type: ignore[arg-type]
+
+    def _collapse(self, branch: Branch) -> Child:
+        """A branch left with fewer than two entries becomes a leaf or an extension."""
+        children = branch.children
+        remaining = [i for i in range(16) if children[i] is not None]
+        if len(remaining) + (1 if branch.value else 0) >= 2:
+            return branch
+        if not remaining:
+            return Leaf("", branch.value) if branch.value else None
+        slot = remaining[0]
+        return self._join(HEX_DIGITS[slot], children[slot])
+
+    def _join(self, prefix: str, child: Child) -> Child:
+        """The node for ``prefix`` followed by ``child``, merging paths so that no extension
+        points at a leaf or another extension."""
+        if child is None:
+            return None
+        if type(child) is bytes:
+            child = self._load(child)
+        kind = type(child)
+        if kind is Leaf:
+            return Leaf(prefix + child.path, child.value)  # type: ignore[union-attr]
+        if kind is Extension:
+            return Extension(prefix + child.path, child.child)  # type: ignore[union-attr]
+        return Extension(prefix, child)
+
+    # -- store ---------------------------------------------------------------------------------
+
+    def _stored(self, digest: bytes) -> bytes:
+        encoded = self.db.get(digest)
+        if encoded is None:
+            raise InternalError(f"trie node {digest.hex()} missing from the store")
+        return encoded
+
+    def _load(self, digest: bytes) -> Node:
+        return decode_node(self._stored(digest), digest)
