@@ -77,25 +77,133 @@ class ForkRules:
     # Proof of work and the merge
     is_pos: bool = False  # EIP-3675
     block_reward: int = 5 * 10**18
+    # EVM: gas constants that changed over time (static parts; warm/cold costs are dynamic)
+    sload_gas: int = 50  # EIP-150: 200, EIP-1884: 800, EIP-2929: 0 (warm/cold instead)
+    balance_gas: int = 20  # EIP-150: 400, EIP-1884: 700, EIP-2929: 0
+    extcode_gas: int = 20  # EXTCODESIZE/COPY; EIP-150: 700, EIP-2929: 0
+    extcodehash_gas: int = 400  # EIP-1052; EIP-1884: 700, EIP-2929: 0
+    call_gas: int = 40  # CALL family; EIP-150: 700, EIP-2929: 0
+    selfdestruct_gas: int = 0  # EIP-150: 5000
+    exp_byte_gas: int = 10  # EIP-160: 50
+    has_call_gas_cap: bool = False  # EIP-150: all but one 64th, new-account cost on SELFDESTRUCT
+    has_state_clearing: bool = False  # EIP-161: touched empty accounts die, contracts start at nonce 1
+    has_code_deposit_failure: bool = False  # EIP-2: a create that cannot pay its code deposit fails
+    has_access_lists: bool = False  # EIP-2929 warm/cold accounting (and EIP-2930 lists)
+    warm_access_gas: int = 100  # EIP-2929 WARM_STORAGE_READ_COST
+    cold_account_gas: int = 2600  # EIP-2929 COLD_ACCOUNT_ACCESS_COST
+    cold_sload_gas: int = 2100  # EIP-2929 COLD_SLOAD_COST
+    sstore_set_gas: int = 20000
+    sstore_reset_gas: int = 5000  # EIP-2929: 5000 - COLD_SLOAD_COST
+    sstore_clears_refund: int = 15000  # EIP-3529: 4800
+    has_net_gas_metering: bool = False  # EIP-1283 (Constantinople only), EIP-2200 (Istanbul on)
+    has_sstore_sentry: bool = False  # EIP-2200: SSTORE needs more than the 2300 call stipend
+    sstore_noop_gas: int = 200  # net metering "SLOAD_GAS": EIP-1283 200, EIP-2200 800, EIP-2929 100
+    selfdestruct_refund: int = 24000  # EIP-3529: 0
+    max_refund_quotient: int = 2  # EIP-3529: 5
+    # EVM: opcodes and semantics by the EIP that introduced them
+    has_delegatecall: bool = False  # EIP-7
+    has_revert: bool = False  # EIP-140
+    has_return_data: bool = False  # EIP-211
+    has_staticcall: bool = False  # EIP-214
+    has_shifts: bool = False  # EIP-145
+    has_create2: bool = False  # EIP-1014
+    has_extcodehash: bool = False  # EIP-1052
+    has_chain_id_op: bool = False  # EIP-1344
+    has_selfbalance: bool = False  # EIP-1884
+    rejects_ef_code: bool = False  # EIP-3541
+    has_push0: bool = False  # EIP-3855
+    has_warm_coinbase: bool = False  # EIP-3651
+    has_tstore: bool = False  # EIP-1153
+    has_mcopy: bool = False  # EIP-5656
+    has_blob_base_fee_op: bool = False  # EIP-7516
+    selfdestruct_only_same_tx: bool = False  # EIP-6780
+    has_delegation: bool = False  # EIP-7702 delegation designators
+    has_clz: bool = False  # EIP-7939
 
 
 FRONTIER = ForkRules(fork=Fork.FRONTIER)
-HOMESTEAD = replace(FRONTIER, fork=Fork.HOMESTEAD, has_low_s=True, tx_create_gas=32000)  # EIP-2
+HOMESTEAD = replace(
+    FRONTIER,
+    fork=Fork.HOMESTEAD,
+    has_low_s=True,  # EIP-2
+    tx_create_gas=32000,  # EIP-2
+    has_code_deposit_failure=True,  # EIP-2
+    has_delegatecall=True,  # EIP-7
+)
 DAO = replace(HOMESTEAD, fork=Fork.DAO)
-TANGERINE_WHISTLE = replace(DAO, fork=Fork.TANGERINE_WHISTLE)  # EIP-150 (gas repricing: EVM)
+TANGERINE_WHISTLE = replace(
+    DAO,
+    fork=Fork.TANGERINE_WHISTLE,
+    sload_gas=200,  # EIP-150
+    balance_gas=400,  # EIP-150
+    extcode_gas=700,  # EIP-150
+    call_gas=700,  # EIP-150
+    selfdestruct_gas=5000,  # EIP-150
+    has_call_gas_cap=True,  # EIP-150
+)
 SPURIOUS_DRAGON = replace(
     TANGERINE_WHISTLE,
     fork=Fork.SPURIOUS_DRAGON,
     has_chain_id_tx=True,  # EIP-155
     max_code_size=24576,  # EIP-170
+    exp_byte_gas=50,  # EIP-160
+    has_state_clearing=True,  # EIP-161
 )
-BYZANTIUM = replace(SPURIOUS_DRAGON, fork=Fork.BYZANTIUM, block_reward=3 * 10**18)  # EIP-649
-CONSTANTINOPLE = replace(BYZANTIUM, fork=Fork.CONSTANTINOPLE, block_reward=2 * 10**18)  # EIP-1234
-PETERSBURG = replace(CONSTANTINOPLE, fork=Fork.PETERSBURG)  # EIP-1283 removed
-ISTANBUL = replace(PETERSBURG, fork=Fork.ISTANBUL, tx_data_nonzero_gas=16)  # EIP-2028
+BYZANTIUM = replace(
+    SPURIOUS_DRAGON,
+    fork=Fork.BYZANTIUM,
+    block_reward=3 * 10**18,  # EIP-649
+    has_revert=True,  # EIP-140
+    has_return_data=True,  # EIP-211
+    has_staticcall=True,  # EIP-214
+)
+CONSTANTINOPLE = replace(
+    BYZANTIUM,
+    fork=Fork.CONSTANTINOPLE,
+    block_reward=2 * 10**18,  # EIP-1234
+    has_shifts=True,  # EIP-145
+    has_create2=True,  # EIP-1014
+    has_extcodehash=True,  # EIP-1052
+    has_net_gas_metering=True,  # EIP-1283
+)
+PETERSBURG = replace(CONSTANTINOPLE, fork=Fork.PETERSBURG, has_net_gas_metering=False)  # EIP-1283 out
+ISTANBUL = replace(
+    PETERSBURG,
+    fork=Fork.ISTANBUL,
+    tx_data_nonzero_gas=16,  # EIP-2028
+    has_chain_id_op=True,  # EIP-1344
+    has_selfbalance=True,  # EIP-1884
+    sload_gas=800,  # EIP-1884
+    balance_gas=700,  # EIP-1884
+    extcodehash_gas=700,  # EIP-1884
+    has_net_gas_metering=True,  # EIP-2200
+    has_sstore_sentry=True,  # EIP-2200
+    sstore_noop_gas=800,  # EIP-2200
+)
 MUIR_GLACIER = replace(ISTANBUL, fork=Fork.MUIR_GLACIER)  # EIP-2384 bomb delay
-BERLIN = replace(MUIR_GLACIER, fork=Fork.BERLIN, tx_types=frozenset({0, 1}))  # EIP-2930, 2718
-LONDON = replace(BERLIN, fork=Fork.LONDON, tx_types=frozenset({0, 1, 2}), has_base_fee=True)  # 1559
+BERLIN = replace(
+    MUIR_GLACIER,
+    fork=Fork.BERLIN,
+    tx_types=frozenset({0, 1}),  # EIP-2930, 2718
+    has_access_lists=True,  # EIP-2929
+    sload_gas=0,  # EIP-2929
+    balance_gas=0,  # EIP-2929
+    extcode_gas=0,  # EIP-2929
+    extcodehash_gas=0,  # EIP-2929
+    call_gas=0,  # EIP-2929
+    sstore_reset_gas=5000 - 2100,  # EIP-2929
+    sstore_noop_gas=100,  # EIP-2929
+)
+LONDON = replace(
+    BERLIN,
+    fork=Fork.LONDON,
+    tx_types=frozenset({0, 1, 2}),  # EIP-1559
+    has_base_fee=True,  # EIP-1559, EIP-3198
+    sstore_clears_refund=4800,  # EIP-3529
+    selfdestruct_refund=0,  # EIP-3529
+    max_refund_quotient=5,  # EIP-3529
+    rejects_ef_code=True,  # EIP-3541
+)
 ARROW_GLACIER = replace(LONDON, fork=Fork.ARROW_GLACIER)  # EIP-4345 bomb delay
 GRAY_GLACIER = replace(ARROW_GLACIER, fork=Fork.GRAY_GLACIER)  # EIP-5133 bomb delay
 PARIS = replace(GRAY_GLACIER, fork=Fork.PARIS, is_pos=True, block_reward=0)  # EIP-3675
@@ -106,6 +214,8 @@ SHANGHAI = replace(
     has_init_code_limit=True,  # EIP-3860
     init_code_word_gas=2,  # EIP-3860
     max_init_code_size=2 * 24576,  # EIP-3860
+    has_push0=True,  # EIP-3855
+    has_warm_coinbase=True,  # EIP-3651
 )
 CANCUN = replace(
     SHANGHAI,
@@ -116,6 +226,10 @@ CANCUN = replace(
     blob_max=6,
     blob_base_fee_update_fraction=3338477,
     has_beacon_root=True,  # EIP-4788
+    has_tstore=True,  # EIP-1153
+    has_mcopy=True,  # EIP-5656
+    has_blob_base_fee_op=True,  # EIP-7516
+    selfdestruct_only_same_tx=True,  # EIP-6780
 )
 PRAGUE = replace(
     CANCUN,
@@ -127,6 +241,7 @@ PRAGUE = replace(
     blob_base_fee_update_fraction=5007716,  # EIP-7691
     has_history_contract=True,  # EIP-2935
     has_requests=True,  # EIP-7685
+    has_delegation=True,  # EIP-7702
 )
 OSAKA = replace(
     PRAGUE,
@@ -134,6 +249,7 @@ OSAKA = replace(
     tx_gas_cap=2**24,  # EIP-7825
     max_blobs_per_tx=6,  # EIP-7594
     has_blob_reserve_price=True,  # EIP-7918
+    has_clz=True,  # EIP-7939
 )
 # Blob-parameter-only forks (EIP-7892): only the blob schedule changes; the values come from the
 # chain's blobSchedule, these are mainnet's.
