@@ -298,3 +298,129 @@ FIXTURE_FORK_NAMES: dict[str, Fork] = {
 def rules_for_fixture(name: str) -> ForkRules:
     """The rules a fixture's fork name stands for; ``KeyError`` names an unknown fork."""
     return RULES[FIXTURE_FORK_NAMES[name]]
+
+
+# --- A chain's schedule (appended by the types owner; see docs/INTERFACES.md) ----------------
+# Imports sit here so that this section stays one self-contained edit of a shared file.
+from functools import lru_cache  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+if TYPE_CHECKING:
+    from ethrex.types.genesis import ChainConfig
+
+# Forks scheduled by block number, in activation order, with their ChainConfig field.
+_BLOCK_FORKS = (
+    (Fork.HOMESTEAD, "homestead_block"),
+    (Fork.TANGERINE_WHISTLE, "eip150_block"),
+    (Fork.SPURIOUS_DRAGON, "eip158_block"),  # EIP-155 and EIP-158 share the fork
+    (Fork.BYZANTIUM, "byzantium_block"),
+    (Fork.CONSTANTINOPLE, "constantinople_block"),
+    (Fork.ISTANBUL, "istanbul_block"),
+    (Fork.MUIR_GLACIER, "muir_glacier_block"),
+    (Fork.BERLIN, "berlin_block"),
+    (Fork.LONDON, "london_block"),
+    (Fork.ARROW_GLACIER, "arrow_glacier_block"),
+    (Fork.GRAY_GLACIER, "gray_glacier_block"),
+)
+# Forks scheduled by timestamp (all after the merge).
+_TIME_FORKS = (
+    (Fork.SHANGHAI, "shanghai_time"),
+    (Fork.CANCUN, "cancun_time"),
+    (Fork.PRAGUE, "prague_time"),
+    (Fork.OSAKA, "osaka_time"),
+    (Fork.BPO1, "bpo1_time"),
+    (Fork.BPO2, "bpo2_time"),
+    (Fork.BPO3, "bpo3_time"),
+    (Fork.BPO4, "bpo4_time"),
+    (Fork.BPO5, "bpo5_time"),
+)
+# EIP-7840 blobSchedule keys.
+_BLOB_SCHEDULE_NAMES = {
+    Fork.CANCUN: "cancun", Fork.PRAGUE: "prague", Fork.OSAKA: "osaka", Fork.BPO1: "bpo1",
+    Fork.BPO2: "bpo2", Fork.BPO3: "bpo3", Fork.BPO4: "bpo4", Fork.BPO5: "bpo5",
+}
+
+
+def fork_at(
+    config: "ChainConfig", number: int, timestamp: int, *,
+    parent_total_difficulty: int | None = None,
+) -> Fork:
+    """The fork a block at ``number``/``timestamp`` follows under ``config``.
+
+    The merge (Paris) is at ``mergeNetsplitBlock``, from genesis when the terminal total
+    difficulty is 0, or once the parent's total difficulty reaches it (EIP-3675) when the
+    caller knows it; every timestamp fork implies it.
+    """
+    fork = Fork.FRONTIER
+    for candidate, attr in _BLOCK_FORKS:
+        at = getattr(config, attr)
+        if at is not None and number >= at:
+            fork = candidate
+    # A chain that left Petersburg out of its config got it with Constantinople (as geth does).
+    petersburg = config.petersburg_block
+    if petersburg is None and fork >= Fork.CONSTANTINOPLE:
+        petersburg = config.constantinople_block
+    if petersburg is not None and number >= petersburg and fork < Fork.PETERSBURG:
+        fork = Fork.PETERSBURG
+    dao = config.dao_fork_block
+    if config.dao_fork_support and dao is not None and number >= dao and fork < Fork.DAO:
+        fork = Fork.DAO
+    ttd = config.terminal_total_difficulty
+    if (
+        (config.merge_netsplit_block is not None and number >= config.merge_netsplit_block)
+        or ttd == 0
+        or (ttd is not None and parent_total_difficulty is not None
+            and parent_total_difficulty >= ttd)
+    ) and fork < Fork.PARIS:
+        fork = Fork.PARIS
+    for candidate, attr in _TIME_FORKS:
+        at = getattr(config, attr)
+        if at is not None and timestamp >= at and candidate > fork:
+            fork = candidate
+    return fork
+
+
+@lru_cache(maxsize=256)
+def _chain_rules(config: "ChainConfig", fork: Fork) -> ForkRules:
+    """The fork's row with the blob parameters of the chain's blobSchedule (EIP-7840).
+
+    A fork without an entry keeps the blob parameters of the latest earlier fork that has
+    one; Cancun and Prague fall back to their EIP defaults (EIP-4844, EIP-7691).
+    """
+    rules = RULES[fork]
+    f = fork
+    while f >= Fork.CANCUN:
+        params = config.blob_params(_BLOB_SCHEDULE_NAMES[f]) if f in _BLOB_SCHEDULE_NAMES else None
+        if params is not None:
+            rules = replace(
+                rules,
+                blob_target=params.target,
+                blob_max=params.max,
+                blob_base_fee_update_fraction=params.base_fee_update_fraction,
+            )
+            if params.max_blobs_per_tx is not None:
+                rules = replace(rules, max_blobs_per_tx=params.max_blobs_per_tx)
+            break
+        if f in (Fork.CANCUN, Fork.PRAGUE):
+            default = RULES[f]
+            rules = replace(
+                rules,
+                blob_target=default.blob_target,
+                blob_max=default.blob_max,
+                blob_base_fee_update_fraction=default.blob_base_fee_update_fraction,
+            )
+            break
+        f = Fork(f - 1)
+    return rules
+
+
+def rules_at(
+    config: "ChainConfig", number: int, timestamp: int, *,
+    parent_total_difficulty: int | None = None,
+) -> ForkRules:
+    """The rules of a block on the chain ``config`` describes, blob parameters included.
+
+    Rows are cached per (config, fork); picking the fork is a few comparisons.
+    """
+    fork = fork_at(config, number, timestamp, parent_total_difficulty=parent_total_difficulty)
+    return _chain_rules(config, fork)
