@@ -1,22 +1,13 @@
 """Nibble paths and the hex-prefix encoding (Yellow Paper, appendix C).
 
 A nibble path is held as a ``str`` of lowercase hex digits, one character per nibble:
-``key.hex()`` builds it in C, and slicing, comparing and ``startswith`` on short strings are
-the cheapest sequence operations CPython has. ``NIBBLE_INDEX`` maps a digit to its branch slot.
+``key.hex()`` builds it in C (``bytes.fromhex`` turns an even-length path back into a key),
+and slicing, comparing and ``startswith`` on short strings are the cheapest sequence
+operations CPython has. ``NIBBLE_INDEX`` maps a digit to its branch slot.
 """
 
 HEX_DIGITS = "0123456789abcdef"
 NIBBLE_INDEX = {digit: index for index, digit in enumerate(HEX_DIGITS)}
-
-
-def key_to_path(key: bytes) -> str:
-    """The nibble path of a byte key: two nibbles per byte, high nibble first."""
-    return key.hex()
-
-
-def path_to_key(path: str) -> bytes:
-    """The byte key of an even-length nibble path (inverse of ``key_to_path``)."""
-    return bytes.fromhex(path)
 
 
 def common_prefix_length(a: str, b: str) -> int:

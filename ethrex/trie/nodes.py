@@ -119,23 +119,22 @@ def node_ref(node: Node, store: NodeStore | None) -> bytes:
     ref = node.ref
     if ref is not None:
         return ref
-    kind = type(node)
-    if kind is Leaf:
-        encoded = encode_leaf(node.path, node.value)  # type: ignore[union-attr]
-    elif kind is Extension:
-        encoded = encode_extension(node.path, child_ref(node.child, store))  # type: ignore[union-attr]
+    if isinstance(node, Leaf):
+        encoded = encode_leaf(node.path, node.value)
+    elif isinstance(node, Extension):
+        encoded = encode_extension(node.path, child_ref(node.child, store))
     else:
         refs = []
         append = refs.append
-        for child in node.children:  # type: ignore[union-attr]
+        for child in node.children:
             if child is None:
                 append(EMPTY_STRING_RLP)
-            elif type(child) is bytes:
+            elif isinstance(child, bytes):
                 append(HASH_REF_PREFIX + child)
             else:
-                cached = child.ref  # type: ignore[union-attr]
-                append(cached if cached is not None else node_ref(child, store))  # type: ignore[arg-type]
-        encoded = encode_branch(refs, node.value)  # type: ignore[union-attr]
+                cached = child.ref
+                append(cached if cached is not None else node_ref(child, store))
+        encoded = encode_branch(refs, node.value)
     ref = make_ref(encoded, store)
     node.ref = ref
     return ref
@@ -145,9 +144,9 @@ def child_ref(child: Child, store: NodeStore | None) -> bytes:
     """Reference of any child slot value."""
     if child is None:
         return EMPTY_STRING_RLP
-    if type(child) is bytes:
+    if isinstance(child, bytes):
         return HASH_REF_PREFIX + child
-    return node_ref(child, store)  # type: ignore[arg-type]
+    return node_ref(child, store)
 
 
 def decode_node(encoded: bytes, digest: bytes | None = None) -> Node:

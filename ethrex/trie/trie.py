@@ -12,7 +12,6 @@ from ethrex.errors import InternalError
 from ethrex.primitives import keccak256
 from ethrex.trie.nibbles import HEX_DIGITS, NIBBLE_INDEX, common_prefix_length
 from ethrex.trie.nodes import (
-    HASH_REF_PREFIX,
     Branch,
     Child,
     Extension,
@@ -44,31 +43,30 @@ class Trie:
         """The value stored under ``key``, or ``None``."""
         path = (keccak256(key) if self.secure else key).hex()
         node = self._root
-        if type(node) is bytes:
+        if isinstance(node, bytes):
             node = self._root = self._load(node)
         index = NIBBLE_INDEX
         while node is not None:
-            kind = type(node)
-            if kind is Branch:
+            if isinstance(node, Branch):
                 if not path:
-                    return node.value  # type: ignore[union-attr]
-                children = node.children  # type: ignore[union-attr]
+                    return node.value
+                children = node.children
                 slot = index[path[0]]
                 child = children[slot]
-                if type(child) is bytes:
+                if isinstance(child, bytes):  # loaded once, then kept in place
                     child = children[slot] = self._load(child)
                 node = child
                 path = path[1:]
-            elif kind is Leaf:
-                return node.value if node.path == path else None  # type: ignore[union-attr]
+            elif isinstance(node, Leaf):
+                return node.value if node.path == path else None
             else:
-                prefix = node.path  # type: ignore[union-attr]
+                prefix = node.path
                 if not path.startswith(prefix):
                     return None
                 path = path[len(prefix) :]
-                child = node.child  # type: ignore[union-attr]
-                if type(child) is bytes:
-                    child = node.child = self._load(child)  # type: ignore[union-attr]
+                child = node.child
+                if isinstance(child, bytes):
+                    child = node.child = self._load(child)
                 node = child
         return None
 
@@ -77,9 +75,9 @@ class Trie:
         root = self._root
         if root is None:
             return EMPTY_ROOT
-        if type(root) is bytes:
+        if isinstance(root, bytes):
             return root
-        ref = node_ref(root, self.db)  # type: ignore[arg-type]
+        ref = node_ref(root, self.db)
         if len(ref) >= 32:  # a hash reference; the node is already in the store
             return ref[1:]
         # The root is hashed even when its RLP is under 32 bytes (and so would be inlined).
@@ -94,19 +92,19 @@ class Trie:
             node, prefix = stack.pop()
             if node is None:
                 continue
-            if type(node) is bytes:
+            if isinstance(node, bytes):
                 node = self._load(node)
-            if type(node) is Leaf:
-                yield bytes.fromhex(prefix + node.path), node.value  # type: ignore[union-attr]
-            elif type(node) is Extension:
-                stack.append((node.child, prefix + node.path))  # type: ignore[union-attr]
+            if isinstance(node, Leaf):
+                yield bytes.fromhex(prefix + node.path), node.value
+            elif isinstance(node, Extension):
+                stack.append((node.child, prefix + node.path))
             else:
-                children = node.children  # type: ignore[union-attr]
-                for i in range(15, -1, -1):
+                children = node.children
+                for i in range(15, -1, -1):  # pushed in reverse so that slot 0 pops first
                     if children[i] is not None:
                         stack.append((children[i], prefix + HEX_DIGITS[i]))
-                if node.value:  # type: ignore[union-attr]
-                    yield bytes.fromhex(prefix), node.value  # type: ignore[union-attr]
+                if node.value:  # a key ending here sorts before every longer one
+                    yield bytes.fromhex(prefix), node.value
 
     def prove(self, key: bytes) -> list[bytes]:
         """The RLP of every hashed node on the path to ``key``, root first (EIP-1186).
@@ -119,30 +117,30 @@ class Trie:
             return []
         path = (keccak256(key) if self.secure else key).hex()
         proof = [self._stored(root_hash)]
-        node = self._root
-        while True:
-            if type(node) is bytes:
+        node: Child = self._root
+        while node is not None:
+            if isinstance(node, bytes):
                 node = self._load(node)
-            kind = type(node)
-            if kind is Branch:
+            child: Child
+            if isinstance(node, Branch):
                 if not path:
                     break
-                child = node.children[NIBBLE_INDEX[path[0]]]  # type: ignore[union-attr]
+                child = node.children[NIBBLE_INDEX[path[0]]]
                 path = path[1:]
-            elif kind is Extension:
-                prefix = node.path  # type: ignore[union-attr]
-                if not path.startswith(prefix):
+            elif isinstance(node, Extension):
+                if not path.startswith(node.path):
                     break
-                path = path[len(prefix) :]
-                child = node.child  # type: ignore[union-attr]
+                path = path[len(node.path) :]
+                child = node.child
             else:
                 break
-            if child is None:
-                break
-            if type(child) is bytes:
+            if isinstance(child, bytes):
                 proof.append(self._stored(child))
-            elif len(child.ref) >= 32:  # type: ignore[union-attr, arg-type]
-                proof.append(self._stored(child.ref[1:]))  # type: ignore[union-attr, index]
+            elif child is not None:
+                # Nodes inlined in a parent loaded from the store have no cached ref yet.
+                ref = node_ref(child, self.db)
+                if len(ref) >= 32:  # hashed, not inlined: a proof node of its own
+                    proof.append(self._stored(ref[1:]))
             node = child
         return proof
 
@@ -164,48 +162,49 @@ class Trie:
             self._root = new_root
 
     def _put(self, node: Child, path: str, value: bytes) -> Node:
+        """Insert below ``node``, editing it in place where possible; returns its replacement.
+        Every node on the path gets its cached reference cleared."""
         if node is None:
             return Leaf(path, value)
-        if type(node) is bytes:
+        if isinstance(node, bytes):
             node = self._load(node)
-        kind = type(node)
-        if kind is Branch:
-            node.ref = None  # type: ignore[union-attr]
+        if isinstance(node, Branch):
+            node.ref = None
             if path:
-                children = node.children  # type: ignore[union-attr]
+                children = node.children
                 slot = NIBBLE_INDEX[path[0]]
                 children[slot] = self._put(children[slot], path[1:], value)
             else:
-                node.value = value  # type: ignore[union-attr]
-            return node  # type: ignore[return-value]
-        node_path = node.path  # type: ignore[union-attr]
-        if kind is Leaf:
+                node.value = value
+            return node
+        node_path = node.path
+        branch = Branch()
+        if isinstance(node, Leaf):
             if node_path == path:
-                node.value = value  # type: ignore[union-attr]
-                node.ref = None  # type: ignore[union-attr]
-                return node  # type: ignore[return-value]
+                node.value = value
+                node.ref = None
+                return node
             shared = common_prefix_length(node_path, path)
-            branch = Branch()
-            if len(node_path) == shared:
-                branch.value = node.value  # type: ignore[union-attr]
-            else:
-                node.path = node_path[shared + 1 :]  # type: ignore[union-attr]
-                node.ref = None  # type: ignore[union-attr]
-                branch.children[NIBBLE_INDEX[node_path[shared]]] = node  # type: ignore[assignment]
+            if len(node_path) == shared:  # the old key ends where the paths part
+                branch.value = node.value
+            else:  # the old leaf moves one level down, shortened
+                node.path = node_path[shared + 1 :]
+                node.ref = None
+                branch.children[NIBBLE_INDEX[node_path[shared]]] = node
         else:
             if path.startswith(node_path):
-                node.ref = None  # type: ignore[union-attr]
-                node.child = self._put(node.child, path[len(node_path) :], value)  # type: ignore[union-attr]
-                return node  # type: ignore[return-value]
+                node.ref = None
+                node.child = self._put(node.child, path[len(node_path) :], value)
+                return node
+            # The paths part inside the extension: split it around a new branch.
             shared = common_prefix_length(node_path, path)
-            branch = Branch()
             rest = node_path[shared + 1 :]
             if rest:
-                node.path = rest  # type: ignore[union-attr]
-                node.ref = None  # type: ignore[union-attr]
-                branch.children[NIBBLE_INDEX[node_path[shared]]] = node  # type: ignore[assignment]
+                node.path = rest
+                node.ref = None
+                branch.children[NIBBLE_INDEX[node_path[shared]]] = node
             else:
-                branch.children[NIBBLE_INDEX[node_path[shared]]] = node.child  # type: ignore[union-attr]
+                branch.children[NIBBLE_INDEX[node_path[shared]]] = node.child
         if len(path) == shared:
             branch.value = value
         else:
@@ -218,35 +217,33 @@ class Trie:
         """Delete ``path`` below ``node``: the replacement node and whether anything changed."""
         if node is None:
             return None, False
-        if type(node) is bytes:
+        if isinstance(node, bytes):
             node = self._load(node)
-        kind = type(node)
-        if kind is Leaf:
-            if node.path == path:  # type: ignore[union-attr]
+        if isinstance(node, Leaf):
+            if node.path == path:
                 return None, True
             return node, False
-        if kind is Extension:
-            prefix = node.path  # type: ignore[union-attr]
+        if isinstance(node, Extension):
+            prefix = node.path
             if not path.startswith(prefix):
                 return node, False
-            child, changed = self._delete(node.child, path[len(prefix) :])  # type: ignore[union-attr]
+            child, changed = self._delete(node.child, path[len(prefix) :])
             if not changed:
                 return node, False
             return self._join(prefix, child), True
-        # Branch
         if path:
-            children = node.children  # type: ignore[union-attr]
+            children = node.children
             slot = NIBBLE_INDEX[path[0]]
             child, changed = self._delete(children[slot], path[1:])
             if not changed:
                 return node, False
             children[slot] = child
         else:
-            if not node.value:  # type: ignore[union-attr]
+            if not node.value:
                 return node, False
-            node.value = None  # type: ignore[union-attr]
-        node.ref = None  # type: ignore[union-attr]
-        return self._collapse(node), True  # type: ignore[arg-type]
+            node.value = None
+        node.ref = None
+        return self._collapse(node), True
 
     def _collapse(self, branch: Branch) -> Child:
         """A branch left with fewer than two entries becomes a leaf or an extension."""
@@ -264,13 +261,12 @@ class Trie:
         points at a leaf or another extension."""
         if child is None:
             return None
-        if type(child) is bytes:
+        if isinstance(child, bytes):
             child = self._load(child)
-        kind = type(child)
-        if kind is Leaf:
-            return Leaf(prefix + child.path, child.value)  # type: ignore[union-attr]
-        if kind is Extension:
-            return Extension(prefix + child.path, child.child)  # type: ignore[union-attr]
+        if isinstance(child, Leaf):
+            return Leaf(prefix + child.path, child.value)
+        if isinstance(child, Extension):
+            return Extension(prefix + child.path, child.child)
         return Extension(prefix, child)
 
     # -- store ---------------------------------------------------------------------------------

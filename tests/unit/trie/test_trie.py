@@ -117,7 +117,9 @@ def test_root_matches_reference(mapping: dict[bytes, bytes]) -> None:
 
 
 @given(st.lists(st.tuples(keys, values), max_size=24, unique_by=lambda kv: kv[0]), st.randoms())
-def test_root_does_not_depend_on_insertion_order(pairs: list[tuple[bytes, bytes]], rng: Any) -> None:
+def test_root_does_not_depend_on_insertion_order(
+    pairs: list[tuple[bytes, bytes]], rng: Any
+) -> None:
     shuffled = list(pairs)
     rng.shuffle(shuffled)
     assert build(dict(pairs)).root_hash() == build(dict(shuffled)).root_hash()
