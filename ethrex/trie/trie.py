@@ -178,13 +178,13 @@ class Trie:
                 node.value = value
             return node
         node_path = node.path
-        branch = Branch()
         if isinstance(node, Leaf):
             if node_path == path:
                 node.value = value
                 node.ref = None
                 return node
             shared = common_prefix_length(node_path, path)
+            branch = Branch()
             if len(node_path) == shared:  # the old key ends where the paths part
                 branch.value = node.value
             else:  # the old leaf moves one level down, shortened
@@ -198,6 +198,7 @@ class Trie:
                 return node
             # The paths part inside the extension: split it around a new branch.
             shared = common_prefix_length(node_path, path)
+            branch = Branch()
             rest = node_path[shared + 1 :]
             if rest:
                 node.path = rest
