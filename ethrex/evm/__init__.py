@@ -1,0 +1,1 @@
+"""The EVM: call frames, opcode handlers, gas and precompiles."""
