@@ -132,7 +132,7 @@ def _process_withdrawals(state: StateDB, block: Block) -> None:
 def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContext) -> BlockOutput:
     """Run ``block``'s body on ``state``; raise ``InvalidBlock`` when a transaction cannot be
     included or a system contract fails."""
-    from ethrex.execution.apply import apply_transaction  # EVM owner's entry point
+    from ethrex.execution.apply_transaction import apply_transaction  # the EVM owner's
 
     header = block.header
     env = block_env(header, ctx)
