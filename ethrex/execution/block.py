@@ -132,8 +132,6 @@ def _process_withdrawals(state: StateDB, block: Block) -> None:
 def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContext) -> BlockOutput:
     """Run ``block``'s body on ``state``; raise ``InvalidBlock`` when a transaction cannot be
     included or a system contract fails."""
-    from ethrex.execution.apply_transaction import apply_transaction  # the EVM owner's
-
     header = block.header
     env = block_env(header, ctx)
     if ctx.is_dao_block:
@@ -148,6 +146,8 @@ def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContex
     blob_gas_used = 0
     max_blob_gas = rules.blob_max * GAS_PER_BLOB
     byzantium = rules.fork >= Fork.BYZANTIUM
+    if block.transactions:
+        from ethrex.execution.apply_transaction import apply_transaction  # the EVM owner's
     for index, tx in enumerate(block.transactions):
         if tx.gas > header.gas_limit - gas_used:
             raise InvalidBlock(
