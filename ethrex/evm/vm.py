@@ -1,0 +1,164 @@
+"""The interpreter: the run loop, and message processing with halts caught at the frame edge.
+
+``process_message`` runs a call (value transfer, precompile or code) and ``process_create`` a
+contract creation (code deposit, EIP-170/3541 checks). Both leave ``frame.error`` set when the
+frame failed; its state changes are then already reverted through the journal.
+"""
+
+import sys
+from typing import Any
+
+from ethrex.evm.env import BlockEnv, TxEnv
+from ethrex.evm.errors import (
+    ExceptionalHalt,
+    InvalidContractPrefix,
+    OutOfGas,
+    Revert,
+    StackOverflow,
+    StackUnderflow,
+)
+from ethrex.evm.frame import Context, Frame
+from ethrex.evm.gas import GAS_CODE_DEPOSIT
+from ethrex.evm.table import tables_for
+from ethrex.forks import ForkRules
+from ethrex.state import StateDB
+
+# 1024 nested calls take a few Python frames each.
+if sys.getrecursionlimit() < 20000:
+    sys.setrecursionlimit(20000)
+
+
+def _precompiles(rules: ForkRules) -> dict[bytes, Any]:
+    try:
+        from ethrex.evm.precompiles import precompiles_for
+    except ImportError:  # the precompiles module is not there yet: no precompiles
+        return {}
+    return precompiles_for(rules)
+
+
+try:
+    from ethrex.evm.precompiles.errors import PrecompileError
+except ImportError:
+
+    class PrecompileError(Exception):  # type: ignore[no-redef]  # stand-in until it lands
+        pass
+
+
+def make_context(
+    state: StateDB, rules: ForkRules, block: BlockEnv, tx: TxEnv, blob_base_fee: int = 0
+) -> Context:
+    """The shared context of one transaction's frames."""
+    return Context(state, rules, block, tx, _precompiles(rules), tables_for(rules), blob_base_fee)
+
+
+def run(frame: Frame) -> None:
+    """Execute ``frame.code`` until STOP/RETURN (flag) or a halt (exception)."""
+    ctx = frame.ctx
+    table = ctx.opcode_table
+    gas_table = ctx.gas_table
+    stack_min = ctx.stack_min
+    stack_max = ctx.stack_max
+    code = frame.padded
+    stack = frame.stack
+    push = stack.append
+    from_bytes = int.from_bytes
+    pc = 0
+    while frame.running:
+        op = code[pc]
+        if 0x5F < op < 0x80:  # PUSH1..PUSH32 inline: the most common ops
+            if len(stack) >= 1024:
+                raise StackOverflow
+            gas = frame.gas - 3
+            if gas < 0:
+                raise OutOfGas
+            frame.gas = gas
+            end = pc + op - 0x5E
+            push(from_bytes(code[pc + 1 : end], "big"))
+            pc = end
+            continue
+        n = len(stack)
+        if n < stack_min[op]:
+            raise StackUnderflow
+        if n > stack_max[op]:
+            raise StackOverflow
+        gas = frame.gas - gas_table[op]
+        if gas < 0:
+            raise OutOfGas
+        frame.gas = gas
+        frame.pc = pc + 1
+        table[op](frame)
+        pc = frame.pc
+
+
+def execute(frame: Frame) -> None:
+    """Run a precompile or the frame's code; a halt burns the gas, a revert keeps it."""
+    try:
+        precompile = None
+        if not frame.disable_precompiles:
+            precompile = frame.ctx.precompiles.get(frame.code_address)
+        if precompile is not None:
+            gas_fn, run_fn = precompile
+            cost = gas_fn(frame.data, frame.rules)
+            if cost > frame.gas:
+                raise OutOfGas
+            frame.gas -= cost
+            frame.output = run_fn(frame.data, frame.rules)
+        elif frame.code:
+            run(frame)
+    except ExceptionalHalt as exc:
+        frame.gas = 0
+        frame.output = b""
+        frame.error = exc
+    except PrecompileError as exc:
+        frame.gas = 0
+        frame.output = b""
+        frame.error = exc
+    except Revert as exc:
+        frame.error = exc
+
+
+def process_message(frame: Frame) -> None:
+    """A message call: touch and pay the target, run, revert on failure."""
+    state = frame.state
+    snapshot = state.snapshot()
+    if frame.rules.has_state_clearing:
+        state.touch(frame.target)  # EIP-161
+    if frame.should_transfer and frame.value:
+        state.transfer(frame.caller, frame.target, frame.value)
+    execute(frame)
+    if frame.error is not None:
+        state.revert(snapshot)
+
+
+def process_create(frame: Frame) -> None:
+    """A contract creation: run the init code, then pay for and store the returned code."""
+    state = frame.state
+    rules = frame.rules
+    target = frame.target
+    snapshot = state.snapshot()
+    state.mark_created(target)
+    if rules.has_state_clearing:
+        state.increment_nonce(target)  # EIP-161: contracts start at nonce 1
+    process_message(frame)
+    if frame.error is not None:
+        state.revert(snapshot)
+        return
+    code = frame.output
+    try:
+        if code and code[0] == 0xEF and rules.rejects_ef_code:
+            raise InvalidContractPrefix  # EIP-3541
+        cost = GAS_CODE_DEPOSIT * len(code)
+        if cost > frame.gas:
+            if not rules.has_code_deposit_failure:
+                return  # Frontier: the account stays, without code
+            raise OutOfGas  # EIP-2
+        frame.gas -= cost
+        if len(code) > rules.max_code_size:
+            raise OutOfGas  # EIP-170
+    except ExceptionalHalt as exc:
+        state.revert(snapshot)
+        frame.gas = 0
+        frame.output = b""
+        frame.error = exc
+        return
+    state.set_code(target, code)
