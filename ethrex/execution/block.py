@@ -146,8 +146,9 @@ def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContex
     blob_gas_used = 0
     max_blob_gas = rules.blob_max * GAS_PER_BLOB
     byzantium = rules.fork >= Fork.BYZANTIUM
-    if block.transactions:
-        from ethrex.execution.apply_transaction import apply_transaction  # the EVM owner's
+    # Imported here: ``apply`` itself imports this module's blob base fee.
+    from ethrex.execution.apply import apply_transaction
+
     for index, tx in enumerate(block.transactions):
         if tx.gas > header.gas_limit - gas_used:
             raise InvalidBlock(

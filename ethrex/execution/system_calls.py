@@ -40,25 +40,10 @@ def _system_call(
 ) -> tuple[bool, bytes]:
     """Run ``target``'s code as a message from ``SYSTEM_ADDRESS``: no fee, no nonce, no value,
     30M gas that nobody pays for. Return (success, output); the changes stay committed."""
-    from ethrex.evm.env import TxEnv
-    from ethrex.evm.frame import Frame
-    from ethrex.evm.vm import make_context, process_message
+    from ethrex.execution.apply import system_message_call
 
-    state.begin_transaction()
-    tx_env = TxEnv(origin=SYSTEM_ADDRESS, gas_price=env.base_fee_per_gas)
-    blob_fee = _blob_base_fee(env.excess_blob_gas, rules) if rules.has_blobs else 0
-    ctx = make_context(state, rules, env, tx_env, blob_fee)
-    frame = Frame(ctx, SYSTEM_ADDRESS, target, target, 0, data, state.get_code(target),
-                  SYSTEM_TRANSACTION_GAS, 0, False, should_transfer=False)
-    process_message(frame)
-    state.finalize_transaction(rules.has_state_clearing)
-    return frame.error is None, frame.output
-
-
-def _blob_base_fee(excess_blob_gas: int, rules: ForkRules) -> int:
-    from ethrex.execution.block import blob_base_fee
-
-    return blob_base_fee(excess_blob_gas, rules)
+    return system_message_call(state, env, rules, SYSTEM_ADDRESS, target, data,
+                               SYSTEM_TRANSACTION_GAS)
 
 
 def process_beacon_root(state: StateDB, env: BlockEnv, rules: ForkRules, root: bytes) -> None:
