@@ -21,6 +21,9 @@ RunOnce = Callable[[], float]
 
 # Caveats an engine found while running (e.g. a peer's known deviation); reported with its result.
 NOTES: list[str] = []
+# Seconds of the last block of each run, for engines that time blocks one by one: a worst-case
+# fixture is a setup block followed by the benchmark block, judged by the latter.
+LAST_BLOCK_SECONDS: list[float] = []
 
 
 class Mismatch(Exception):
@@ -80,6 +83,7 @@ def run_cases(
             continue
         gas = case_gas(case)
         NOTES.clear()
+        LAST_BLOCK_SECONDS.clear()
         try:
             times = timed_runs(prepare(case), warmup, runs)
         except Unsupported as exc:
@@ -96,6 +100,9 @@ def run_cases(
                 engine, workload, name, gas, ok=True, seconds=median, runs=times,
                 mgas_per_s=gas / median / 1e6 if median > 0 else None,
                 **({"note": "; ".join(dict.fromkeys(NOTES))} if NOTES else {}),
+                **({"last_block_gas": int(case["blocks"][-1]["blockHeader"]["gasUsed"], 16),
+                    "last_block_seconds": statistics.median(LAST_BLOCK_SECONDS[-runs:])}
+                   if LAST_BLOCK_SECONDS else {}),
             )
 
 

@@ -10,7 +10,7 @@ import sys
 import time
 from typing import Any
 
-from bench.engines.common import Mismatch, RunOnce, Unsupported, main
+from bench.engines.common import LAST_BLOCK_SECONDS, Mismatch, RunOnce, Unsupported, main
 
 # Activation keys (genesis-file names) a single-fork blockchain test turns on at genesis.
 _BLOCK_FORKS = (
@@ -18,9 +18,6 @@ _BLOCK_FORKS = (
     "constantinopleBlock", "petersburgBlock", "istanbulBlock", "berlinBlock", "londonBlock",
 )
 _TIME_FORKS = ("Shanghai", "Cancun", "Prague", "Osaka")
-
-# Seconds of the last run's last block, read by bench.worst (benchmark blocks follow setup).
-LAST_BLOCK: dict[str, float] = {}
 
 
 def chain_config_dict(network: str, chain_id: int) -> dict[str, Any]:
@@ -73,9 +70,9 @@ def prepare(case: dict[str, Any]) -> RunOnce:
             except ImportError as exc:  # a part of the chain still being written
                 raise Unsupported(f"ethrex block import not complete yet ({exc})") from exc
         end = time.perf_counter()
-        LAST_BLOCK["seconds"] = end - block_start
         if chain.head != last_hash:
             raise Mismatch(f"head {chain.head.hex()} != lastblockhash {last_hash.hex()}")
+        LAST_BLOCK_SECONDS.append(end - block_start)
         return end - start
 
     return run

@@ -1,0 +1,70 @@
+"""Runs each engine on each workload in its own process and collects the JSON result lines."""
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.venvs import VenvError, ensure_venv
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def parse_lines(stdout: str) -> tuple[str | None, list[dict[str, Any]]]:
+    """The engine's version line and its result lines; any other output is ignored."""
+    version = None
+    results = []
+    for line in stdout.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "workload" in obj and "ok" in obj:
+            results.append(obj)
+        elif "version" in obj:
+            version = obj["version"]
+    return version, results
+
+
+def failed(engine: str, workload: str, reason: str) -> dict[str, Any]:
+    """A result for a workload the engine produced nothing for."""
+    return {"engine": engine, "workload": workload, "case": "", "gas": 0, "ok": False,
+            "reason": reason}
+
+
+def run_engine(
+    engine: str,
+    fixtures: list[Path],
+    warmup: int,
+    runs: int,
+    timeout: float,
+    log: Callable[[str], None] = print,
+    extra: tuple[str, ...] = (),
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """``python -m bench.engines.<engine> FIXTURE...`` in the engine's interpreter."""
+    from bench.engines.common import workload_name
+
+    workload = workload_name(fixtures[0]) if len(fixtures) == 1 else f"{len(fixtures)} files"
+    try:
+        python = ensure_venv(engine, log)
+    except (VenvError, OSError) as exc:
+        return None, [failed(engine, workload, f"cannot install: {exc}")]
+    cmd = [str(python), "-m", f"bench.engines.{engine}", *map(str, fixtures),
+           "--warmup", str(warmup), "--runs", str(runs), *extra]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    try:
+        done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, [failed(engine, workload, f"timed out after {timeout:.0f} s")]
+    version, results = parse_lines(done.stdout)
+    if not results:
+        lines = done.stderr.strip().splitlines()
+        why = lines[-1] if lines else f"exit status {done.returncode}"
+        results = [failed(engine, workload, f"engine process failed: {why}"[:300])]
+    return version, results
