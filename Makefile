@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench profile clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,8 +18,14 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q tests
 
+# BENCH_ARGS e.g. "--engines ethrex,revm --no-worst" or "--generated --scale small"
 bench: $(STAMP)
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
+
+# make profile WORKLOAD=compute  (a workload name or a fixture path)
+profile: $(STAMP)
+	@test -n "$(WORKLOAD)" || { echo "usage: make profile WORKLOAD=compute"; exit 2; }
+	$(PY) -m bench profile $(WORKLOAD)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
