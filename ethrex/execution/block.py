@@ -82,6 +82,7 @@ class BlockOutput:
 
 def apply_dao_fork(state: StateDB) -> None:
     """EIP-779: move every DAO account's balance to the recovery contract."""
+    state.begin_transaction()
     for address in DAO_ACCOUNTS:
         balance = state.get_balance(address)
         if balance:
@@ -111,6 +112,7 @@ def block_env(header: Header, ctx: BlockContext) -> BlockEnv:
 def _pay_rewards(state: StateDB, block: Block, rules: ForkRules) -> None:
     """Proof of work: the miner's reward plus 1/32 per ommer, and (8 + u - n)/8 to each ommer's
     miner."""
+    state.begin_transaction()  # forget the last transaction's self-destructs and touches
     reward = rules.block_reward
     number = block.header.number
     state.add_balance(block.header.coinbase, reward + len(block.ommers) * (reward // 32))
@@ -121,6 +123,7 @@ def _pay_rewards(state: StateDB, block: Block, rules: ForkRules) -> None:
 
 def _process_withdrawals(state: StateDB, block: Block) -> None:
     """EIP-4895: credit each withdrawal (in Gwei); a zero withdrawal creates no account."""
+    state.begin_transaction()
     for w in block.withdrawals or ():
         if w.amount:
             state.add_balance(w.address, w.amount * GWEI)
