@@ -44,7 +44,8 @@ def main() -> None:
     print(f"keccak256 1 KiB:  {rate(lambda: keccak256(large), seconds):12,.0f} /s")
     msg = keccak256(b"bench")
     parity, r, s = sign(msg, bytes([0x46]) * 32)
-    print(f"ecrecover:        {rate(lambda: recover_address(msg, parity, r, s), seconds):12,.0f} /s")
+    recovers = rate(lambda: recover_address(msg, parity, r, s), seconds)
+    print(f"ecrecover:        {recovers:12,.0f} /s")
     if CHAIN.exists():
         raw = [encode_transaction(tx) for b in decode_blocks(CHAIN.read_bytes())
                for tx in b.transactions]

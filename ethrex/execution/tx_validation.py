@@ -123,7 +123,9 @@ def _check_blob_tx(tx: BlobTransaction, rules: ForkRules) -> None:
     if len(hashes) > rules.blob_max:
         raise InvalidTransaction(f"{len(hashes)} blobs exceed the per-block limit {rules.blob_max}")
     if tx.max_fee_per_blob_gas > U256_MAX:
-        raise InvalidTransaction(f"max_fee_per_blob_gas {tx.max_fee_per_blob_gas} exceeds 2**256 - 1")
+        raise InvalidTransaction(
+            f"max_fee_per_blob_gas {tx.max_fee_per_blob_gas} exceeds 2**256 - 1"
+        )
 
 
 def validate_transaction(tx: Transaction, rules: ForkRules, chain_id: int | None = None) -> None:

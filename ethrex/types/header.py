@@ -6,6 +6,7 @@ Prague ``requests_hash`` (EIP-7685). An optional field is present exactly when t
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from ethrex import rlp
 from ethrex.errors import RLPDecodingError
@@ -82,17 +83,17 @@ def decode_header_item(item: Item) -> Header:
     if len(fields) not in _VALID_FIELD_COUNTS:
         raise RLPDecodingError(f"header: {len(fields)} fields is not a known header layout")
     f = fields
-    optional: list[object] = []
+    optional: dict[str, Any] = {}
     if len(f) > 15:
-        optional.append(read_uint(f[15], "base_fee_per_gas"))
+        optional["base_fee_per_gas"] = read_uint(f[15], "base_fee_per_gas")
     if len(f) > 16:
-        optional.append(read_bytes(f[16], "withdrawals_root", 32))
+        optional["withdrawals_root"] = read_bytes(f[16], "withdrawals_root", 32)
     if len(f) > 17:
-        optional.append(read_uint(f[17], "blob_gas_used", 64))
-        optional.append(read_uint(f[18], "excess_blob_gas", 64))
-        optional.append(read_bytes(f[19], "parent_beacon_block_root", 32))
+        optional["blob_gas_used"] = read_uint(f[17], "blob_gas_used", 64)
+        optional["excess_blob_gas"] = read_uint(f[18], "excess_blob_gas", 64)
+        optional["parent_beacon_block_root"] = read_bytes(f[19], "parent_beacon_block_root", 32)
     if len(f) > 20:
-        optional.append(read_bytes(f[20], "requests_hash", 32))
+        optional["requests_hash"] = read_bytes(f[20], "requests_hash", 32)
     return Header(
         read_bytes(f[0], "parent_hash", 32),
         read_bytes(f[1], "ommers_hash", 32),
@@ -109,7 +110,7 @@ def decode_header_item(item: Item) -> Header:
         read_bytes(f[12], "extra_data"),
         read_bytes(f[13], "prev_randao", 32),
         read_bytes(f[14], "nonce", 8),
-        *optional,  # type: ignore[arg-type]  # types checked by the readers above
+        **optional,
     )
 
 

@@ -3,7 +3,7 @@
 Every type travels as its canonical encoding except blob transactions, which travel with their
 sidecar (EIP-4844 "network wrapper"):
 
-* Cancun:  ``0x03 || rlp([tx_payload_body, blobs, commitments, proofs])`` — one KZG proof per blob;
+* Cancun: ``0x03 || rlp([tx_payload_body, blobs, commitments, proofs])``, a proof per blob;
 * Osaka:   ``0x03 || rlp([tx_payload_body, wrapper_version=1, blobs, commitments, cell_proofs])``
   — EIP-7594, ``CELLS_PER_EXT_BLOB`` cell proofs per blob.
 

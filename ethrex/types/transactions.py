@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import ClassVar, Union
 
 from ethrex import rlp
-from ethrex.crypto.secp256k1 import recover_address, sign, try_recover_address
+from ethrex.crypto.secp256k1 import SECP256K1N_HALF, recover_address, sign, try_recover_address
 from ethrex.errors import InvalidTransaction, RLPDecodingError
 from ethrex.primitives import keccak256
 from ethrex.rlp import Item
@@ -392,18 +392,17 @@ def authorization_signing_hash(auth: Authorization) -> bytes:
     return keccak256(SET_CODE_AUTH_MAGIC + rlp.encode([auth.chain_id, auth.address, auth.nonce]))
 
 
-_SECP256K1N_HALF = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
-
-
 def recover_authority(auth: Authorization) -> bytes | None:
     """The account an EIP-7702 authorization speaks for, or None if its signature is invalid
     (y_parity not 0/1, s above secp256k1n/2, or no key recovers)."""
-    if auth.y_parity > 1 or auth.s > _SECP256K1N_HALF:
+    if auth.y_parity > 1 or auth.s > SECP256K1N_HALF:
         return None
     return try_recover_address(authorization_signing_hash(auth), auth.y_parity, auth.r, auth.s)
 
 
-def sign_transaction(tx: Transaction, private_key: bytes, chain_id: int | None = None) -> Transaction:
+def sign_transaction(
+    tx: Transaction, private_key: bytes, chain_id: int | None = None
+) -> Transaction:
     """Return ``tx`` signed with ``private_key``.
 
     A legacy transaction gets an EIP-155 ``v`` when ``chain_id`` is given, else 27/28; typed
@@ -418,7 +417,9 @@ def sign_transaction(tx: Transaction, private_key: bytes, chain_id: int | None =
     return replace(tx, y_parity=parity, r=r, s=s)
 
 
-def sign_authorization(chain_id: int, address: bytes, nonce: int, private_key: bytes) -> Authorization:
+def sign_authorization(
+    chain_id: int, address: bytes, nonce: int, private_key: bytes
+) -> Authorization:
     """An EIP-7702 authorization for ``address`` signed with ``private_key``."""
     unsigned = Authorization(chain_id, address, nonce, 0, 0, 0)
     parity, r, s = sign(authorization_signing_hash(unsigned), private_key)

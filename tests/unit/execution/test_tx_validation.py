@@ -21,7 +21,8 @@ from ethrex.types.transactions import (
 
 KEY = bytes([0x46]) * 32
 TO = bytes([0x35]) * 20
-FRONTIER, HOMESTEAD, SPURIOUS = RULES[Fork.FRONTIER], RULES[Fork.HOMESTEAD], RULES[Fork.SPURIOUS_DRAGON]
+FRONTIER, HOMESTEAD = RULES[Fork.FRONTIER], RULES[Fork.HOMESTEAD]
+SPURIOUS = RULES[Fork.SPURIOUS_DRAGON]
 ISTANBUL, BERLIN, SHANGHAI = RULES[Fork.ISTANBUL], RULES[Fork.BERLIN], RULES[Fork.SHANGHAI]
 CANCUN, PRAGUE, OSAKA = RULES[Fork.CANCUN], RULES[Fork.PRAGUE], RULES[Fork.OSAKA]
 HASH = b"\x01" + bytes(31)
@@ -35,15 +36,18 @@ def legacy(**kw: object) -> LegacyTransaction:
 
 
 def fee_market(**kw: object) -> FeeMarketTransaction:
-    return replace(FeeMarketTransaction(1, 0, 1, 10, 100_000, TO, 0, b"", (), 0, 1, 1), **kw)  # type: ignore[arg-type]
+    tx = FeeMarketTransaction(1, 0, 1, 10, 100_000, TO, 0, b"", (), 0, 1, 1)
+    return replace(tx, **kw)  # type: ignore[arg-type]
 
 
 def blob(**kw: object) -> BlobTransaction:
-    return replace(BlobTransaction(1, 0, 1, 10, 100_000, TO, 0, b"", (), 1, (HASH,), 0, 1, 1), **kw)  # type: ignore[arg-type]
+    tx = BlobTransaction(1, 0, 1, 10, 100_000, TO, 0, b"", (), 1, (HASH,), 0, 1, 1)
+    return replace(tx, **kw)  # type: ignore[arg-type]
 
 
 def set_code(**kw: object) -> SetCodeTransaction:
-    return replace(SetCodeTransaction(1, 0, 1, 10, 100_000, TO, 0, b"", (), (AUTH,), 0, 1, 1), **kw)  # type: ignore[arg-type]
+    tx = SetCodeTransaction(1, 0, 1, 10, 100_000, TO, 0, b"", (), (AUTH,), 0, 1, 1)
+    return replace(tx, **kw)  # type: ignore[arg-type]
 
 
 def test_intrinsic_gas_components() -> None:
