@@ -34,50 +34,43 @@ def compress(rounds: int, h: list[int], m: list[int], t0: int, t1: int, final: b
     v13 = IV[5] ^ t1
     v14 = IV[6] ^ M if final else IV[6]
     v15 = IV[7]
-    sigma = SIGMA
+    # The message words in each round's SIGMA order, built once: a round then unpacks one tuple.
+    schedule = [tuple(m[i] for i in s) for s in SIGMA]
     for r in range(rounds):
-        s = sigma[r % 10]
+        m0, m1, m2, m3, m4, m5, m6, m7, m8, m9, m10, m11, m12, m13, m14, m15 = schedule[r % 10]
         # One round: the G mixing function on the four columns, then on the four diagonals.
         # G(a, b, c, d, x, y) is inlined by hand for speed; rotations are right rotations.
-        x = m[s[0]]; y = m[s[1]]  # fmt: skip
-        v0 = (v0 + v4 + x) & M; v12 ^= v0; v12 = (v12 >> 32) | (v12 << 32) & M
+        v0 = (v0 + v4 + m0) & M; v12 ^= v0; v12 = (v12 >> 32) | (v12 << 32) & M
         v8 = (v8 + v12) & M; v4 ^= v8; v4 = (v4 >> 24) | (v4 << 40) & M
-        v0 = (v0 + v4 + y) & M; v12 ^= v0; v12 = (v12 >> 16) | (v12 << 48) & M
+        v0 = (v0 + v4 + m1) & M; v12 ^= v0; v12 = (v12 >> 16) | (v12 << 48) & M
         v8 = (v8 + v12) & M; v4 ^= v8; v4 = (v4 >> 63) | (v4 << 1) & M
-        x = m[s[2]]; y = m[s[3]]
-        v1 = (v1 + v5 + x) & M; v13 ^= v1; v13 = (v13 >> 32) | (v13 << 32) & M
+        v1 = (v1 + v5 + m2) & M; v13 ^= v1; v13 = (v13 >> 32) | (v13 << 32) & M
         v9 = (v9 + v13) & M; v5 ^= v9; v5 = (v5 >> 24) | (v5 << 40) & M
-        v1 = (v1 + v5 + y) & M; v13 ^= v1; v13 = (v13 >> 16) | (v13 << 48) & M
+        v1 = (v1 + v5 + m3) & M; v13 ^= v1; v13 = (v13 >> 16) | (v13 << 48) & M
         v9 = (v9 + v13) & M; v5 ^= v9; v5 = (v5 >> 63) | (v5 << 1) & M
-        x = m[s[4]]; y = m[s[5]]
-        v2 = (v2 + v6 + x) & M; v14 ^= v2; v14 = (v14 >> 32) | (v14 << 32) & M
+        v2 = (v2 + v6 + m4) & M; v14 ^= v2; v14 = (v14 >> 32) | (v14 << 32) & M
         v10 = (v10 + v14) & M; v6 ^= v10; v6 = (v6 >> 24) | (v6 << 40) & M
-        v2 = (v2 + v6 + y) & M; v14 ^= v2; v14 = (v14 >> 16) | (v14 << 48) & M
+        v2 = (v2 + v6 + m5) & M; v14 ^= v2; v14 = (v14 >> 16) | (v14 << 48) & M
         v10 = (v10 + v14) & M; v6 ^= v10; v6 = (v6 >> 63) | (v6 << 1) & M
-        x = m[s[6]]; y = m[s[7]]
-        v3 = (v3 + v7 + x) & M; v15 ^= v3; v15 = (v15 >> 32) | (v15 << 32) & M
+        v3 = (v3 + v7 + m6) & M; v15 ^= v3; v15 = (v15 >> 32) | (v15 << 32) & M
         v11 = (v11 + v15) & M; v7 ^= v11; v7 = (v7 >> 24) | (v7 << 40) & M
-        v3 = (v3 + v7 + y) & M; v15 ^= v3; v15 = (v15 >> 16) | (v15 << 48) & M
+        v3 = (v3 + v7 + m7) & M; v15 ^= v3; v15 = (v15 >> 16) | (v15 << 48) & M
         v11 = (v11 + v15) & M; v7 ^= v11; v7 = (v7 >> 63) | (v7 << 1) & M
-        x = m[s[8]]; y = m[s[9]]
-        v0 = (v0 + v5 + x) & M; v15 ^= v0; v15 = (v15 >> 32) | (v15 << 32) & M
+        v0 = (v0 + v5 + m8) & M; v15 ^= v0; v15 = (v15 >> 32) | (v15 << 32) & M
         v10 = (v10 + v15) & M; v5 ^= v10; v5 = (v5 >> 24) | (v5 << 40) & M
-        v0 = (v0 + v5 + y) & M; v15 ^= v0; v15 = (v15 >> 16) | (v15 << 48) & M
+        v0 = (v0 + v5 + m9) & M; v15 ^= v0; v15 = (v15 >> 16) | (v15 << 48) & M
         v10 = (v10 + v15) & M; v5 ^= v10; v5 = (v5 >> 63) | (v5 << 1) & M
-        x = m[s[10]]; y = m[s[11]]
-        v1 = (v1 + v6 + x) & M; v12 ^= v1; v12 = (v12 >> 32) | (v12 << 32) & M
+        v1 = (v1 + v6 + m10) & M; v12 ^= v1; v12 = (v12 >> 32) | (v12 << 32) & M
         v11 = (v11 + v12) & M; v6 ^= v11; v6 = (v6 >> 24) | (v6 << 40) & M
-        v1 = (v1 + v6 + y) & M; v12 ^= v1; v12 = (v12 >> 16) | (v12 << 48) & M
+        v1 = (v1 + v6 + m11) & M; v12 ^= v1; v12 = (v12 >> 16) | (v12 << 48) & M
         v11 = (v11 + v12) & M; v6 ^= v11; v6 = (v6 >> 63) | (v6 << 1) & M
-        x = m[s[12]]; y = m[s[13]]
-        v2 = (v2 + v7 + x) & M; v13 ^= v2; v13 = (v13 >> 32) | (v13 << 32) & M
+        v2 = (v2 + v7 + m12) & M; v13 ^= v2; v13 = (v13 >> 32) | (v13 << 32) & M
         v8 = (v8 + v13) & M; v7 ^= v8; v7 = (v7 >> 24) | (v7 << 40) & M
-        v2 = (v2 + v7 + y) & M; v13 ^= v2; v13 = (v13 >> 16) | (v13 << 48) & M
+        v2 = (v2 + v7 + m13) & M; v13 ^= v2; v13 = (v13 >> 16) | (v13 << 48) & M
         v8 = (v8 + v13) & M; v7 ^= v8; v7 = (v7 >> 63) | (v7 << 1) & M
-        x = m[s[14]]; y = m[s[15]]
-        v3 = (v3 + v4 + x) & M; v14 ^= v3; v14 = (v14 >> 32) | (v14 << 32) & M
+        v3 = (v3 + v4 + m14) & M; v14 ^= v3; v14 = (v14 >> 32) | (v14 << 32) & M
         v9 = (v9 + v14) & M; v4 ^= v9; v4 = (v4 >> 24) | (v4 << 40) & M
-        v3 = (v3 + v4 + y) & M; v14 ^= v3; v14 = (v14 >> 16) | (v14 << 48) & M
+        v3 = (v3 + v4 + m15) & M; v14 ^= v3; v14 = (v14 >> 16) | (v14 << 48) & M
         v9 = (v9 + v14) & M; v4 ^= v9; v4 = (v4 >> 63) | (v4 << 1) & M
     return [
         h[0] ^ v0 ^ v8, h[1] ^ v1 ^ v9, h[2] ^ v2 ^ v10, h[3] ^ v3 ^ v11,
