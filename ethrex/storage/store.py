@@ -1,0 +1,544 @@
+"""The chain store: blocks, receipts, indices, trie nodes, code and fork-choice pointers over a
+``KVBackend`` (LMDB on disk, dicts in tests). Layout: ``ethrex.storage.schema``.
+
+Reads are methods of ``Store``. Writes happen in a ``StoreWriter``, obtained with
+``with store.write() as tx:``; everything written in the block lands in one backend transaction
+or not at all. A block, its receipts, trie nodes and code, and the head pointer that may move to
+it are written together, so a crash never leaves a head whose block or state is missing.
+
+Only one thread writes at a time. In that thread, reads see the open transaction's writes;
+every other thread sees committed data only. Opening ``store.write()`` again in the thread that
+already holds it joins the open transaction (it commits when the outermost block exits).
+
+Archive by default: trie nodes are never deleted, so the state at every stored block stays
+readable (``get_account_at``), while the flat tables hold the latest state for fast reads.
+"""
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from ethrex import rlp
+from ethrex.errors import InternalError
+from ethrex.primitives import keccak256
+from ethrex.storage.backend import KVBackend, KVRead, MemoryBackend, WriteBatch
+from ethrex.storage.lmdb_backend import DEFAULT_MAP_SIZE, LmdbBackend
+from ethrex.storage.nodes import NodeView
+from ethrex.storage.schema import (
+    BLOCK_NUMBERS,
+    BODIES,
+    CANONICAL,
+    CODE,
+    FLAT_ACCOUNTS,
+    FLAT_STORAGE,
+    HEADERS,
+    META,
+    META_CHAIN_CONFIG,
+    META_FINALIZED,
+    META_FLAT_STATE_BLOCK,
+    META_GENESIS,
+    META_HEAD,
+    META_SAFE,
+    META_SCHEMA_VERSION,
+    RECEIPTS,
+    SCHEMA_VERSION,
+    TABLES,
+    TOTAL_DIFFICULTY,
+    TRIE_NODES,
+    TX_LOCATIONS,
+    decode_chain_config,
+    decode_uint,
+    encode_chain_config,
+    encode_uint,
+    number_key,
+)
+from ethrex.trie import EMPTY_ROOT, Trie
+from ethrex.types.account import Account, decode_account, encode_account
+from ethrex.types.block import Block, decode_block_item
+from ethrex.types.genesis import ChainConfig
+from ethrex.types.header import Header, decode_header, header_fields
+from ethrex.types.receipt import Receipt, decode_receipt, encode_receipt
+from ethrex.types.transactions import Transaction, encode_transaction_item, transaction_hash
+from ethrex.types.withdrawal import withdrawal_fields
+
+_get_ident = threading.get_ident
+
+
+def _encode_body(block: Block) -> bytes:
+    fields: list[object] = [
+        [encode_transaction_item(tx) for tx in block.transactions],
+        [header_fields(h) for h in block.ommers],
+    ]
+    if block.withdrawals is not None:  # EIP-4895
+        fields.append([withdrawal_fields(w) for w in block.withdrawals])
+    return rlp.encode(fields)
+
+
+def _slot_key(address_hash: bytes, slot: int) -> bytes:
+    return address_hash + keccak256(slot.to_bytes(32, "big"))
+
+
+class Store:
+    """Read side of the chain store; ``write()`` opens the write side."""
+
+    __slots__ = ("backend", "nodes", "_writer")
+
+    def __init__(self, backend: KVBackend) -> None:
+        self.backend = backend
+        self.nodes = NodeView(self)  # ``Trie(store.nodes, root)``
+        self._writer: StoreWriter | None = None
+        version = backend.get(META, META_SCHEMA_VERSION)
+        if version is None:
+            with self.write() as tx:
+                tx.put(META, META_SCHEMA_VERSION, encode_uint(SCHEMA_VERSION))
+        elif decode_uint(version) != SCHEMA_VERSION:
+            raise InternalError(
+                f"store schema version {decode_uint(version)}, this ethrex reads {SCHEMA_VERSION}"
+            )
+
+    @classmethod
+    def open(cls, path: str | Path, map_size: int = DEFAULT_MAP_SIZE) -> "Store":
+        """The LMDB store in directory ``path`` (created if missing)."""
+        return cls(LmdbBackend(path, TABLES, map_size))
+
+    @classmethod
+    def in_memory(cls) -> "Store":
+        return cls(MemoryBackend(TABLES))
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions --------------------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator["StoreWriter"]:
+        """``with store.write() as tx:`` — commit everything written on a normal exit."""
+        current = self._writer
+        if current is not None and current.thread == _get_ident():
+            yield current  # joined: the outermost block commits or aborts
+            return
+        with self.backend.write() as batch:
+            writer = StoreWriter(self, batch)
+            self._writer = writer
+            try:
+                yield writer
+            finally:
+                self._writer = None
+
+    def current_writer(self) -> "StoreWriter | None":
+        """The open write transaction if this thread holds it."""
+        writer = self._writer
+        if writer is not None and writer.thread == _get_ident():
+            return writer
+        return None
+
+    def _get(self, table: str, key: bytes) -> bytes | None:
+        writer = self._writer
+        if writer is not None and writer.thread == _get_ident():
+            return writer.batch.get(table, key)
+        return self.backend.get(table, key)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[KVRead]:
+        writer = self.current_writer()
+        if writer is not None:
+            yield writer.batch
+        else:
+            with self.backend.read() as view:
+                yield view
+
+    # -- blocks --------------------------------------------------------------------------------
+
+    def get_header(self, block_hash: bytes) -> Header | None:
+        data = self._get(HEADERS, block_hash)
+        return None if data is None else decode_header(data)
+
+    def get_header_by_number(self, number: int) -> Header | None:
+        """The canonical header at ``number``."""
+        with self._snapshot() as view:
+            block_hash = view.get(CANONICAL, number_key(number))
+            data = None if block_hash is None else view.get(HEADERS, block_hash)
+        return None if data is None else decode_header(data)
+
+    def get_block(self, block_hash: bytes) -> Block | None:
+        with self._snapshot() as view:
+            return self._read_block(view, block_hash)
+
+    def get_block_by_number(self, number: int) -> Block | None:
+        """The canonical block at ``number``."""
+        with self._snapshot() as view:
+            block_hash = view.get(CANONICAL, number_key(number))
+            return None if block_hash is None else self._read_block(view, block_hash)
+
+    @staticmethod
+    def _read_block(view: KVRead, block_hash: bytes) -> Block | None:
+        header = view.get(HEADERS, block_hash)
+        body = view.get(BODIES, block_hash)
+        if header is None or body is None:
+            return None
+        body_items = rlp.decode(body)
+        if not isinstance(body_items, list):
+            raise InternalError(f"stored body of {block_hash.hex()} is not a list")
+        return decode_block_item([rlp.decode(header), *body_items])
+
+    def has_block(self, block_hash: bytes) -> bool:
+        return self._get(BODIES, block_hash) is not None
+
+    def get_receipts(self, block_hash: bytes) -> list[Receipt] | None:
+        data = self._get(RECEIPTS, block_hash)
+        if data is None:
+            return None
+        items = rlp.decode(data)
+        if not isinstance(items, list):
+            raise InternalError(f"stored receipts of {block_hash.hex()} are not a list")
+        return [decode_receipt(item) for item in items]  # type: ignore[arg-type]  # byte strings
+
+    def get_total_difficulty(self, block_hash: bytes) -> int | None:
+        data = self._get(TOTAL_DIFFICULTY, block_hash)
+        return None if data is None else decode_uint(data)
+
+    def get_block_number(self, block_hash: bytes) -> int | None:
+        data = self._get(BLOCK_NUMBERS, block_hash)
+        return None if data is None else decode_uint(data)
+
+    def get_canonical_hash(self, number: int) -> bytes | None:
+        return self._get(CANONICAL, number_key(number))
+
+    def is_canonical(self, block_hash: bytes) -> bool:
+        number = self.get_block_number(block_hash)
+        return number is not None and self.get_canonical_hash(number) == block_hash
+
+    # -- transactions --------------------------------------------------------------------------
+
+    def get_transaction_locations(self, tx_hash: bytes) -> list[tuple[bytes, int]]:
+        """Every stored ``(block hash, index)`` holding ``tx_hash``, canonical or not."""
+        writer = self.current_writer()
+        scan = writer.batch.scan if writer is not None else self.backend.scan
+        return [(key[32:], decode_uint(value)) for key, value in scan(TX_LOCATIONS, tx_hash)]
+
+    def get_transaction_location(self, tx_hash: bytes) -> tuple[bytes, int] | None:
+        """``(block hash, index)`` of ``tx_hash`` in the canonical chain, else None."""
+        for block_hash, index in self.get_transaction_locations(tx_hash):
+            if self.is_canonical(block_hash):
+                return block_hash, index
+        return None
+
+    def get_transaction(self, tx_hash: bytes) -> tuple[Transaction, bytes, int] | None:
+        """``(transaction, block hash, index)`` from the canonical chain."""
+        location = self.get_transaction_location(tx_hash)
+        if location is None:
+            return None
+        block = self.get_block(location[0])
+        if block is None:
+            return None
+        return block.transactions[location[1]], location[0], location[1]
+
+    # -- fork choice and metadata --------------------------------------------------------------
+
+    def head(self) -> bytes | None:
+        """Hash of the head block."""
+        return self._get(META, META_HEAD)
+
+    def head_header(self) -> Header | None:
+        with self._snapshot() as view:
+            block_hash = view.get(META, META_HEAD)
+            data = None if block_hash is None else view.get(HEADERS, block_hash)
+        return None if data is None else decode_header(data)
+
+    def safe(self) -> bytes | None:
+        return self._get(META, META_SAFE)
+
+    def finalized(self) -> bytes | None:
+        return self._get(META, META_FINALIZED)
+
+    def genesis_hash(self) -> bytes | None:
+        return self._get(META, META_GENESIS)
+
+    def get_chain_config(self) -> ChainConfig | None:
+        data = self._get(META, META_CHAIN_CONFIG)
+        return None if data is None else decode_chain_config(data)
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def get_code(self, code_hash: bytes) -> bytes | None:
+        return self._get(CODE, code_hash)
+
+    def get_trie_node(self, node_hash: bytes) -> bytes | None:
+        return self._get(TRIE_NODES, node_hash)
+
+    def has_state(self, state_root: bytes) -> bool:
+        """Whether the trie rooted at ``state_root`` is stored (its root node is)."""
+        return state_root == EMPTY_ROOT or self._get(TRIE_NODES, state_root) is not None
+
+    def state_trie(self, state_root: bytes) -> Trie:
+        """The state trie at ``state_root``, over the stored nodes (keys are addresses)."""
+        return Trie(self.nodes, state_root, secure=True)
+
+    def get_account_at(self, state_root: bytes, address: bytes) -> Account | None:
+        """The account in the state with root ``state_root`` (any stored block: archive)."""
+        leaf = Trie(self.nodes, state_root, secure=True).get(address)
+        return None if leaf is None else decode_account(leaf)
+
+    def get_storage_at(self, state_root: bytes, address: bytes, slot: int) -> int:
+        account = self.get_account_at(state_root, address)
+        if account is None or account.storage_root == EMPTY_ROOT:
+            return 0
+        leaf = Trie(self.nodes, account.storage_root, secure=True).get(slot.to_bytes(32, "big"))
+        return 0 if leaf is None else rlp.decode_int(rlp.decode(leaf))
+
+    def flat_state_block(self) -> bytes | None:
+        """Hash of the block whose post-state the flat tables hold."""
+        return self._get(META, META_FLAT_STATE_BLOCK)
+
+    def get_account(self, address: bytes) -> Account | None:
+        """The account in the flat (latest) state."""
+        data = self._get(FLAT_ACCOUNTS, keccak256(address))
+        return None if data is None else decode_account(data)
+
+    def get_storage(self, address: bytes, slot: int) -> int:
+        """A storage slot in the flat (latest) state; 0 when unset."""
+        data = self._get(FLAT_STORAGE, _slot_key(keccak256(address), slot))
+        return 0 if data is None else rlp.decode_int(rlp.decode(data))
+
+    def has_storage(self, address: bytes) -> bool:
+        """Whether the account has any non-zero slot in the flat state."""
+        prefix = keccak256(address)
+        writer = self.current_writer()
+        if writer is not None:
+            return next(iter(writer.batch.scan(FLAT_STORAGE, prefix)), None) is not None
+        with self.backend.read() as view:
+            return next(iter(view.scan(FLAT_STORAGE, prefix)), None) is not None
+
+
+    # -- one-transaction shortcuts (each opens, or joins, a write transaction) -----------------
+
+    def add_block(
+        self,
+        block: Block,
+        receipts: Iterable[Receipt],
+        total_difficulty: int,
+        trie_nodes: Mapping[bytes, bytes] | None = None,
+        code: Mapping[bytes, bytes] | Iterable[bytes] | None = None,
+        make_head: bool = False,
+    ) -> bytes:
+        """``StoreWriter.add_block`` in its own transaction."""
+        with self.write() as tx:
+            return tx.add_block(block, receipts, total_difficulty, trie_nodes, code, make_head)
+
+    def add_genesis(
+        self,
+        block: Block,
+        config: ChainConfig,
+        trie_nodes: Mapping[bytes, bytes] | None = None,
+        code: Mapping[bytes, bytes] | Iterable[bytes] | None = None,
+    ) -> bytes:
+        with self.write() as tx:
+            return tx.add_genesis(block, config, trie_nodes, code)
+
+    def set_canonical(self, hashes: Mapping[int, bytes], drop_above: int | None = None) -> None:
+        with self.write() as tx:
+            tx.set_canonical(hashes, drop_above)
+
+    def set_canonical_head(self, block_hash: bytes) -> None:
+        with self.write() as tx:
+            tx.set_canonical_head(block_hash)
+
+    def set_head(self, block_hash: bytes) -> None:
+        with self.write() as tx:
+            tx.set_head(block_hash)
+
+    def set_forkchoice(
+        self, head: bytes, safe: bytes | None = None, finalized: bytes | None = None
+    ) -> None:
+        """Canonical head plus the safe and finalized pointers, in one transaction."""
+        with self.write() as tx:
+            tx.set_canonical_head(head)
+            if safe is not None:
+                tx.set_safe(safe)
+            if finalized is not None:
+                tx.set_finalized(finalized)
+
+
+class StoreWriter:
+    """One atomic write transaction of the store (from ``Store.write()``)."""
+
+    __slots__ = ("store", "batch", "thread")
+
+    def __init__(self, store: Store, batch: WriteBatch) -> None:
+        self.store = store
+        self.batch = batch
+        self.thread = _get_ident()
+
+    # raw access, for callers with their own layout inside the schema's tables
+    def put(self, table: str, key: bytes, value: bytes) -> None:
+        self.batch.put(table, key, value)
+
+    def delete(self, table: str, key: bytes) -> None:
+        self.batch.delete(table, key)
+
+    def get(self, table: str, key: bytes) -> bytes | None:
+        return self.batch.get(table, key)
+
+    # -- blocks --------------------------------------------------------------------------------
+
+    def add_header(self, header: Header, total_difficulty: int | None = None) -> bytes:
+        """Store a header alone (header-first sync); returns its hash."""
+        encoded = rlp.encode(header_fields(header))
+        block_hash = keccak256(encoded)
+        put = self.batch.put
+        put(HEADERS, block_hash, encoded)
+        put(BLOCK_NUMBERS, block_hash, number_key(header.number))
+        if total_difficulty is not None:
+            put(TOTAL_DIFFICULTY, block_hash, encode_uint(total_difficulty))
+        return block_hash
+
+    def add_block(
+        self,
+        block: Block,
+        receipts: Iterable[Receipt],
+        total_difficulty: int,
+        trie_nodes: Mapping[bytes, bytes] | None = None,
+        code: Mapping[bytes, bytes] | Iterable[bytes] | None = None,
+        make_head: bool = False,
+    ) -> bytes:
+        """Store a validated block with its receipts, total difficulty, new trie nodes and new
+        code (``hash -> code``, or just the codes); ``make_head`` also makes it the canonical
+        head. Returns the block hash."""
+        block_hash = self.add_header(block.header, total_difficulty)
+        put = self.batch.put
+        put(BODIES, block_hash, _encode_body(block))
+        put(RECEIPTS, block_hash, rlp.encode([encode_receipt(r) for r in receipts]))
+        for index, tx in enumerate(block.transactions):
+            put(TX_LOCATIONS, transaction_hash(tx) + block_hash, encode_uint(index))
+        if trie_nodes:
+            self.put_trie_nodes(trie_nodes)
+        if code:
+            self.put_code(code)
+        if make_head:
+            self.set_canonical_head(block_hash)
+        return block_hash
+
+    def put_trie_nodes(self, nodes: Mapping[bytes, bytes]) -> None:
+        put = self.batch.put
+        for node_hash, encoded in nodes.items():
+            put(TRIE_NODES, node_hash, encoded)
+
+    def put_code(self, code: Mapping[bytes, bytes] | Iterable[bytes]) -> None:
+        """Store bytecode by hash: a ``hash -> code`` mapping, or codes to hash here."""
+        put = self.batch.put
+        if isinstance(code, Mapping):
+            for code_hash, bytecode in code.items():
+                put(CODE, code_hash, bytecode)
+        else:
+            for bytecode in code:
+                put(CODE, keccak256(bytecode), bytecode)
+
+    # -- canonical chain and fork choice -------------------------------------------------------
+
+    def set_canonical(self, hashes: Mapping[int, bytes], drop_above: int | None = None) -> None:
+        """Set ``number -> hash`` canonical entries; with ``drop_above``, unset every entry
+        above that number first (a reorg to a shorter chain)."""
+        if drop_above is not None:
+            self._drop_canonical_above(drop_above)
+        put = self.batch.put
+        for number, block_hash in hashes.items():
+            put(CANONICAL, number_key(number), block_hash)
+
+    def _drop_canonical_above(self, number: int) -> None:
+        get, delete = self.batch.get, self.batch.delete
+        n = number + 1
+        while get(CANONICAL, number_key(n)) is not None:
+            delete(CANONICAL, number_key(n))
+            n += 1
+
+    def set_canonical_head(self, block_hash: bytes) -> None:
+        """Make ``block_hash`` the head and its ancestors canonical, unsetting entries above it
+        and rewriting the index back to the common ancestor with the old canonical chain."""
+        get, put = self.batch.get, self.batch.put
+        header_rlp = get(HEADERS, block_hash)
+        if header_rlp is None:
+            raise InternalError(f"head {block_hash.hex()} is not stored")
+        header = decode_header(header_rlp)
+        self._drop_canonical_above(header.number)
+        current, current_hash = header, block_hash
+        while get(CANONICAL, number_key(current.number)) != current_hash:
+            put(CANONICAL, number_key(current.number), current_hash)
+            if current.number == 0:
+                put(META, META_GENESIS, current_hash)
+                break
+            parent_rlp = get(HEADERS, current.parent_hash)
+            if parent_rlp is None:
+                raise InternalError(
+                    f"ancestor {current.parent_hash.hex()} of head {block_hash.hex()} is missing"
+                )
+            current_hash, current = current.parent_hash, decode_header(parent_rlp)
+        put(META, META_HEAD, block_hash)
+
+    def set_head(self, block_hash: bytes) -> None:
+        """Move the head pointer only (the canonical index is the caller's)."""
+        self.batch.put(META, META_HEAD, block_hash)
+
+    def set_safe(self, block_hash: bytes) -> None:
+        self.batch.put(META, META_SAFE, block_hash)
+
+    def set_finalized(self, block_hash: bytes) -> None:
+        self.batch.put(META, META_FINALIZED, block_hash)
+
+    def set_chain_config(self, config: ChainConfig) -> None:
+        self.batch.put(META, META_CHAIN_CONFIG, encode_chain_config(config))
+
+    def add_genesis(
+        self,
+        block: Block,
+        config: ChainConfig,
+        trie_nodes: Mapping[bytes, bytes] | None = None,
+        code: Mapping[bytes, bytes] | Iterable[bytes] | None = None,
+    ) -> bytes:
+        """Store block 0 as head, safe and finalized, with the chain config."""
+        block_hash = self.add_block(block, (), block.header.difficulty, trie_nodes, code, True)
+        self.set_safe(block_hash)
+        self.set_finalized(block_hash)
+        self.set_chain_config(config)
+        return block_hash
+
+    # -- flat state ----------------------------------------------------------------------------
+
+    def apply_state_diff(
+        self,
+        block_hash: bytes,
+        accounts: Mapping[bytes, Account | None],
+        storage: Mapping[bytes, Mapping[int, int]],
+        cleared: Iterable[bytes] = (),
+    ) -> None:
+        """Move the flat state to the post-state of ``block_hash``: wipe the storage of the
+        ``cleared`` accounts, write ``storage`` (0 deletes), then ``accounts`` (None deletes the
+        account and its storage)."""
+        batch = self.batch
+        put, delete = batch.put, batch.delete
+        for address in cleared:
+            batch.delete_prefix(FLAT_STORAGE, keccak256(address))
+        encode = rlp.encode
+        for address, slots in storage.items():
+            address_hash = keccak256(address)
+            for slot, value in slots.items():
+                key = _slot_key(address_hash, slot)
+                if value:
+                    put(FLAT_STORAGE, key, encode(value))
+                else:
+                    delete(FLAT_STORAGE, key)
+        for address, account in accounts.items():
+            address_hash = keccak256(address)
+            if account is None:
+                delete(FLAT_ACCOUNTS, address_hash)
+                batch.delete_prefix(FLAT_STORAGE, address_hash)
+            else:
+                put(FLAT_ACCOUNTS, address_hash, encode_account(account))
+        put(META, META_FLAT_STATE_BLOCK, block_hash)
+
