@@ -542,3 +542,22 @@ class StoreWriter:
                 put(FLAT_ACCOUNTS, address_hash, encode_account(account))
         put(META, META_FLAT_STATE_BLOCK, block_hash)
 
+    def rebuild_flat_state(self, block_hash: bytes) -> None:
+        """Refill the flat tables from the state trie of ``block_hash`` (after a reorg that no
+        diff can undo). The flat keys are the secure-trie paths, so leaves copy across as is."""
+        header = self.store.get_header(block_hash)
+        if header is None:
+            raise InternalError(f"block {block_hash.hex()} is not stored")
+        batch = self.batch
+        put = batch.put
+        batch.delete_prefix(FLAT_ACCOUNTS, b"")
+        batch.delete_prefix(FLAT_STORAGE, b"")
+        nodes = self.store.nodes
+        for address_hash, leaf in Trie(nodes, header.state_root, secure=True).items():
+            put(FLAT_ACCOUNTS, address_hash, leaf)
+            storage_root = decode_account(leaf).storage_root
+            if storage_root != EMPTY_ROOT:
+                for slot_hash, value in Trie(nodes, storage_root, secure=True).items():
+                    put(FLAT_STORAGE, address_hash + slot_hash, value)
+        put(META, META_FLAT_STATE_BLOCK, block_hash)
+

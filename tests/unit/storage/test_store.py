@@ -275,3 +275,22 @@ def test_schema_version_is_checked(tmp_path: Path) -> None:
             tx.put("meta", b"schema_version", b"\x63")
     with pytest.raises(InternalError):
         Store.open(path, 1 << 20)
+
+
+def test_rebuild_flat_state_from_the_trie(store: Store) -> None:
+    a, b = address(1), address(2)
+    with store.write() as tx:
+        storage = Trie(store.nodes, secure=True)
+        storage.put((4).to_bytes(32, "big"), b"\x2a")  # rlp(42)
+        state = Trie(store.nodes, secure=True)
+        state.put(a, encode_account(Account(1, 5, storage.root_hash())))
+        state.put(b, encode_account(Account(0, 9)))
+        block = make_block(None, state.root_hash())
+        tx.add_block(block, [], 1, make_head=True)
+        tx.apply_state_diff(b"\x00" * 32, {address(3): Account(0, 1)}, {address(3): {1: 1}})
+        tx.rebuild_flat_state(block.hash())
+    assert store.flat_state_block() == block.hash()
+    assert store.get_account(a) == Account(1, 5, storage.root_hash())
+    assert store.get_account(b) == Account(0, 9)
+    assert store.get_storage(a, 4) == 42
+    assert store.get_account(address(3)) is None and store.get_storage(address(3), 1) == 0
