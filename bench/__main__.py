@@ -145,7 +145,8 @@ def render(table: str, notes: list[str], versions: dict[str, str], args: argpars
         for r in bad:
             key = r["reason"][:120]
             reasons[key] = reasons.get(key, 0) + 1
-        lines += [f"- {n} x {reason}" for reason, n in sorted(reasons.items(), key=lambda x: -x[1])[:10]]
+        common = sorted(reasons.items(), key=lambda item: -item[1])[:10]
+        lines += [f"- {n} x {reason}" for reason, n in common]
     return "\n".join(lines)
 
 

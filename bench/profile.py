@@ -19,7 +19,8 @@ def find_workload(name: str) -> Path:
     path = Path(name)
     if path.is_file():
         return path
-    for folder in (REPO.parent / "shared" / "bench", *sorted((REPO / "bench" / "generated").glob("*"))):
+    generated = sorted((REPO / "bench" / "generated").glob("*"))
+    for folder in (REPO.parent / "shared" / "bench", *generated):
         candidate = folder / f"{name}.json"
         if candidate.is_file():
             return candidate

@@ -58,6 +58,7 @@ def ensure_venv(engine: str, log=print) -> Path:
         done = subprocess.run(step, capture_output=True, text=True)
         if done.returncode != 0:
             lines = (done.stderr or done.stdout).strip().splitlines()
-            raise VenvError(f"{' '.join(step[:3])} failed: {lines[-1] if lines else done.returncode}")
+            last = lines[-1] if lines else f"exit status {done.returncode}"
+            raise VenvError(f"{' '.join(step[:3])} failed: {last}")
     stamp.write_text(digest)
     return interpreter(engine)

@@ -49,7 +49,8 @@ def prepare(case: dict[str, Any]) -> RunOnce:
     blocks = [(b["blockHeader"]["number"], bytes.fromhex(b["rlp"][2:])) for b in case["blocks"]]
     pre = [
         (bytes.fromhex(a[2:]), int(acc["nonce"], 16), int(acc["balance"], 16),
-         bytes.fromhex(acc["code"][2:]), {int(k, 16): int(v, 16) for k, v in acc["storage"].items()})
+         bytes.fromhex(acc["code"][2:]),
+         {int(k, 16): int(v, 16) for k, v in acc["storage"].items()})
         for a, acc in case["pre"].items()
     ]
     last_hash = bytes.fromhex(case["lastblockhash"][2:])

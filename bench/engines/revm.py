@@ -71,7 +71,8 @@ def prepare(case: dict[str, Any]) -> RunOnce:
             gas_limit=_int(header["gasLimit"]),
             excess_blob_gas=_int(header.get("excessBlobGas", "0x0")),
         )
-        beacon_root = _bytes(header["parentBeaconBlockRoot"]) if "parentBeaconBlockRoot" in header else None
+        beacon_root = header.get("parentBeaconBlockRoot")
+        beacon_root = _bytes(beacon_root) if beacon_root is not None else None
         txs = []
         for tx in block["transactions"]:
             if tx.get("blobVersionedHashes") or tx.get("authorizationList"):
@@ -178,7 +179,7 @@ def compare_post_state(evm: Any, case: dict[str, Any], skip_balances: set[str]) 
         if address.lower() not in skip_balances and evm.get_balance(address) != _int(
             account["balance"]
         ):
-            diffs.append(f"{address} balance {evm.get_balance(address)} != {_int(account['balance'])}")
+            diffs.append(f"{address} balance {evm.get_balance(address)} != {account['balance']}")
         if (evm.get_code(address) or b"") != _bytes(account["code"]):
             diffs.append(f"{address} code differs")
         slots = {_int(k): _int(v) for k, v in account["storage"].items()}
