@@ -140,7 +140,8 @@ def render(table: str, notes: list[str], versions: dict[str, str], args: argpars
                          f"| {r['set']} |")
         bad = [r for r in worst_results if not r["ok"]]
         ok = len(worst_results) - len(bad)
-        lines += ["", f"{ok} cases ran, {len(bad)} did not."]
+        lines += ["", f"{ok} cases ran, {len(bad)} did not."
+                  + ("" if worst_results else f" (no fixtures under {SHARED_BENCH / 'eest'})")]
         reasons: dict[str, int] = {}
         for r in bad:
             key = r["reason"][:120]

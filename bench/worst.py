@@ -38,7 +38,11 @@ def run_worst(root: Path, timeout: float, log=print, sets: tuple[str, ...] = SET
     """Every case through ethrex, once each (no warm-up: each block is its own workload)."""
     results: list[dict[str, Any]] = []
     for name in sets:
-        files = fixture_files(root, (name,))
+        try:
+            files = fixture_files(root, (name,))
+        except FileNotFoundError as exc:
+            log(f"bench: skipping worst cases: {exc}")
+            continue
         log(f"bench: ethrex on {name} ({len(files)} files) ...")
         _, found = run_engine("ethrex", files, 0, 1, timeout, log)
         for r in found:
