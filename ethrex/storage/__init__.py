@@ -5,7 +5,8 @@ from ethrex.storage.backend import KVBackend, KVRead, MemoryBackend, WriteBatch
 from ethrex.storage.lmdb_backend import LmdbBackend
 from ethrex.storage.nodes import NodeOverlay, NodeView
 from ethrex.storage.schema import TABLES
-from ethrex.storage.store import Store, StoreWriter
+from ethrex.storage.store import Store
+from ethrex.storage.writer import StoreWriter
 
 __all__ = [
     "KVBackend", "KVRead", "LmdbBackend", "MemoryBackend", "NodeOverlay", "NodeView", "Store",

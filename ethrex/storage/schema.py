@@ -1,19 +1,19 @@
 """The tables of the store and how their keys and values are laid out.
 
-| table            | key                                   | value                                  |
-|------------------|---------------------------------------|----------------------------------------|
-| headers          | block hash                            | header RLP                             |
-| bodies           | block hash                            | rlp([txs, ommers(, withdrawals)])      |
-| receipts         | block hash                            | rlp([encoded receipt, ...])            |
-| total_difficulty | block hash                            | big-endian int                         |
-| block_numbers    | block hash                            | 8-byte big-endian number               |
-| canonical        | 8-byte big-endian number              | block hash                             |
-| tx_locations     | tx hash ++ block hash                 | big-endian index in the block          |
-| trie_nodes       | node hash                             | node RLP (state and storage tries)     |
-| code             | code hash                             | bytecode                               |
-| flat_accounts    | keccak(address)                       | account leaf RLP (as in the state trie)|
-| flat_storage     | keccak(address) ++ keccak(slot)       | rlp(value) (as in the storage trie)    |
-| meta             | name (``META_*``)                     | see below                              |
+| table            | key                             | value                                   |
+|------------------|---------------------------------|-----------------------------------------|
+| headers          | block hash                      | header RLP                              |
+| bodies           | block hash                      | rlp([txs, ommers(, withdrawals)])       |
+| receipts         | block hash                      | rlp([encoded receipt, ...])             |
+| total_difficulty | block hash                      | big-endian int                          |
+| block_numbers    | block hash                      | 8-byte big-endian number                |
+| canonical        | 8-byte big-endian number        | block hash                              |
+| tx_locations     | tx hash ++ block hash           | big-endian index in the block           |
+| trie_nodes       | node hash                       | node RLP (state and storage tries)      |
+| code             | code hash                       | bytecode                                |
+| flat_accounts    | keccak(address)                 | account leaf RLP (as in the state trie) |
+| flat_storage     | keccak(address) ++ keccak(slot) | rlp(value) (as in the storage trie)     |
+| meta             | name (``META_*``)               | see below                               |
 
 Numbers are big-endian so that LMDB's byte order is numeric order. Transaction locations are
 keyed by (tx, block): the same transaction may sit in blocks of several forks, and the reader
@@ -25,6 +25,7 @@ import json
 from dataclasses import fields
 from typing import Any
 
+from ethrex.primitives import keccak256
 from ethrex.types.genesis import BlobParams, ChainConfig
 
 HEADERS = "headers"
@@ -60,6 +61,11 @@ SCHEMA_VERSION = 1
 def number_key(number: int) -> bytes:
     """The canonical-table key of a block number."""
     return number.to_bytes(8, "big")
+
+
+def slot_key(address_hash: bytes, slot: int) -> bytes:
+    """The flat-storage key of a slot: ``keccak(address) ++ keccak(slot)``."""
+    return address_hash + keccak256(slot.to_bytes(32, "big"))
 
 
 def encode_uint(value: int) -> bytes:
