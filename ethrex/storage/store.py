@@ -163,6 +163,20 @@ class Store:
             block_hash = view.get(CANONICAL, number_key(number))
             return None if block_hash is None else self._read_block(view, block_hash)
 
+    def canonical_blocks(self, start: int = 0, end: int | None = None) -> Iterator[Block]:
+        """Canonical blocks ``start..end`` inclusive (to the head when ``end`` is None), for
+        export; stops early at a gap."""
+        if end is None:
+            head = self.head_header()
+            if head is None:
+                return
+            end = head.number
+        for number in range(start, end + 1):
+            block = self.get_block_by_number(number)
+            if block is None:
+                return
+            yield block
+
     @staticmethod
     def _read_block(view: KVRead, block_hash: bytes) -> Block | None:
         header = view.get(HEADERS, block_hash)

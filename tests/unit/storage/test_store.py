@@ -71,6 +71,14 @@ def test_block_round_trip(store: Store) -> None:
         assert store.get_transaction(transaction_hash(tx)) == (tx, block_hash, index)
 
 
+def test_canonical_blocks_for_export(store: Store) -> None:
+    assert list(store.canonical_blocks()) == []
+    headers = _chain(store, 4)
+    assert [b.header for b in store.canonical_blocks()] == headers
+    assert [b.header for b in store.canonical_blocks(1, 2)] == headers[1:3]
+    assert [b.header for b in store.canonical_blocks(2, 9)] == headers[2:]
+
+
 def test_missing_things_are_none(store: Store) -> None:
     unknown = keccak256(b"unknown")
     assert store.get_header(unknown) is None
