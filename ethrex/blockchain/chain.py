@@ -6,6 +6,8 @@ An invalid block changes nothing: it runs on a fresh ``StateDB`` over its parent
 only a fully validated result is stored. The persistent store replaces the dicts later.
 """
 
+from collections.abc import Callable
+
 from ethrex.blockchain.ommers import MAX_OMMER_DEPTH, validate_ommers
 from ethrex.blockchain.validation import validate_header
 from ethrex.errors import InvalidBlock
@@ -104,8 +106,8 @@ class Chain:
             parent_total_difficulty=self.total_difficulty.get(header.parent_hash),
         )
 
-    def _block_hash_getter(self, parent: Header):  # type: ignore[no-untyped-def]
-        """BLOCKHASH over this block's own ancestry (not the canonical chain's)."""
+    def block_hash_getter(self, parent: Header) -> Callable[[int], bytes | None]:
+        """BLOCKHASH for the child of ``parent``: its own ancestry, not the canonical chain's."""
         cache: dict[int, bytes] = {}
         number_now = parent.number + 1
 
@@ -121,10 +123,11 @@ class Chain:
 
     # -- import ------------------------------------------------------------------------------
 
-    def add_block(self, block: Block) -> BlockOutput:
+    def add_block(self, block: Block) -> BlockOutput | None:
         """Validate and execute ``block`` on its parent's state, store it and update the head.
 
-        Raises ``InvalidBlock`` (nothing is stored then).
+        Returns the execution output (None for a block already known). Raises
+        ``InvalidBlock`` (nothing is stored then).
         """
         header = block.header
         block_hash = header.hash()
@@ -132,7 +135,7 @@ class Chain:
         if parent_block is None:
             raise InvalidBlock(f"unknown parent {header.parent_hash.hex()}")
         if block_hash in self.blocks:
-            return BlockOutput((), header.gas_used, header.blob_gas_used or 0, None)
+            return None  # already imported: nothing to do
         parent = parent_block.header
         rules = self.rules_for(header)
         parent_rules = self.rules_for(parent)
@@ -151,7 +154,7 @@ class Chain:
         ctx = BlockContext(
             chain_id=config.chain_id,
             parent_hash=header.parent_hash,
-            block_hash=self._block_hash_getter(parent),
+            block_hash=self.block_hash_getter(parent),
             deposit_contract=config.deposit_contract_address or MAINNET_DEPOSIT_CONTRACT,
             is_dao_block=dao_block is not None and header.number == dao_block,
         )
