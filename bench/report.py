@@ -68,7 +68,8 @@ def cell_text(r: dict[str, Any] | None, ethrex: dict[str, Any] | None, engine: s
         return "not run"
     if not r["ok"]:
         notes.append(f"{ENGINE_TITLES.get(engine, engine)} / {r['workload']}: {r['reason']}")
-        return f"n/a [{len(notes)}]"
+        # the reason's first word (unsupported, mismatch, crashed, timed out...) in the cell
+        return f"{r['reason'].split(':')[0][:24]} [{len(notes)}]"
     text = fmt_rate(r["mgas_per_s"])
     if engine != "ethrex" and ethrex is not None and ethrex["ok"]:
         text += f" (x{ethrex['mgas_per_s'] / r['mgas_per_s']:.2g})"

@@ -48,7 +48,7 @@ def test_table_shows_ratio_and_says_why_a_cell_is_empty() -> None:
                bad("pyevm", "a", "unsupported: no Osaka")]
     text, notes = report.markdown_table(report.cells(results), ["ethrex", "spec", "pyevm"])
     row = text.splitlines()[2]
-    assert "20.0" in row and "(x2)" in row and "n/a [1]" in row
+    assert "20.0" in row and "(x2)" in row and "| unsupported [1] |" in row
     assert notes == ["py-evm / a: unsupported: no Osaka"]
 
 
