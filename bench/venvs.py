@@ -8,6 +8,7 @@ runs the benchmark (the project's ``.venv``).
 import hashlib
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -37,7 +38,7 @@ def interpreter(engine: str) -> Path:
     return venv_dir(engine) / "bin" / "python"
 
 
-def ensure_venv(engine: str, log=print) -> Path:
+def ensure_venv(engine: str, log: Callable[[str], None] = print) -> Path:
     """Create or refresh the peer's venv when its requirements changed; return its Python."""
     if engine == "ethrex":
         return interpreter(engine)

@@ -4,6 +4,7 @@ Each case is a setup block (deploying contracts, filling state) followed by the 
 block; a case's figure is its last block's gas over that block's import time.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +34,8 @@ def block_rate(result: dict[str, Any]) -> float | None:
     return result["mgas_per_s"]
 
 
-def run_worst(root: Path, timeout: float, log=print, sets: tuple[str, ...] = SETS,
-              ) -> list[dict[str, Any]]:
+def run_worst(root: Path, timeout: float, log: Callable[[str], None] = print,
+              sets: tuple[str, ...] = SETS) -> list[dict[str, Any]]:
     """Every case through ethrex, once each (no warm-up: each block is its own workload)."""
     results: list[dict[str, Any]] = []
     for name in sets:
@@ -51,7 +52,8 @@ def run_worst(root: Path, timeout: float, log=print, sets: tuple[str, ...] = SET
     return results
 
 
-def slowest(results: list[dict[str, Any]], count: int = 10) -> list[tuple[float, dict]]:
+def slowest(results: list[dict[str, Any]], count: int = 10
+            ) -> list[tuple[float, dict[str, Any]]]:
     """The ``count`` cases with the lowest Mgas/s (failed cases are listed apart)."""
     rated = [(rate, r) for r in results if (rate := block_rate(r)) is not None]
     return sorted(rated, key=lambda item: item[0])[:count]
