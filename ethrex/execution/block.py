@@ -190,14 +190,17 @@ def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContex
     return BlockOutput(tuple(receipts), gas_used, blob_gas_used, requests)
 
 
+def _show(value: object) -> str:
+    return value.hex() if isinstance(value, bytes) else str(value)
+
+
 def _compare(what: str, got: object, header: object) -> None:
     if got != header:
-        show = (lambda v: v.hex() if isinstance(v, bytes) else str(v))
-        raise InvalidBlock(f"{what} {show(got)} != header {show(header)}")
+        raise InvalidBlock(f"{what} {_show(got)} != header {_show(header)}")
 
 
 def check_body(block: Block, rules: ForkRules) -> None:
-    """The body roots that need no execution: transactions, ommers, withdrawals, size."""
+    """The body commitments that need no execution: transactions, ommers, withdrawals."""
     header = block.header
     if rules.has_withdrawals != (block.withdrawals is not None):
         raise InvalidBlock("withdrawals present before Shanghai or missing after")  # EIP-4895
