@@ -121,8 +121,13 @@ def process_message(frame: Frame) -> None:
     """A message call: touch and pay the target, run, revert on failure."""
     state = frame.state
     snapshot = state.snapshot()
+    target = frame.target
     if frame.rules.has_state_clearing:
-        state.touch(frame.target)  # EIP-161
+        state.touch(target)  # EIP-161
+    elif state.get_account(target) is None:
+        # Before EIP-161 a message creates a missing target, even with no value (a zero-value
+        # call to a precompile leaves an empty account behind).
+        state.add_balance(target, 0)
     if frame.should_transfer and frame.value:
         state.transfer(frame.caller, frame.target, frame.value)
     execute(frame)
