@@ -11,6 +11,7 @@ from ethrex import rlp
 from ethrex.errors import InternalError
 from ethrex.primitives import keccak256
 from ethrex.storage.backend import WriteBatch
+from ethrex.storage.flat import diff_tries
 from ethrex.storage.schema import (
     BLOCK_NUMBERS,
     BODIES,
@@ -252,3 +253,35 @@ class StoreWriter:
                 for slot_hash, value in Trie(nodes, storage_root, secure=True).items():
                     put(FLAT_STORAGE, address_hash + slot_hash, value)
         put(META, META_FLAT_STATE_BLOCK, block_hash)
+
+    def move_flat_state(self, block_hash: bytes) -> None:
+        """Move the flat tables from whatever state they hold to the post-state of
+        ``block_hash`` (any stored block: a reorg, or a jump back), touching only what differs
+        between the two state tries. Rebuilds from scratch when there is no flat state yet."""
+        target = self.store.get_header(block_hash)
+        if target is None:
+            raise InternalError(f"block {block_hash.hex()} is not stored")
+        current_hash = self.batch.get(META, META_FLAT_STATE_BLOCK)
+        current = None if current_hash is None else self.store.get_header(current_hash)
+        if current is None:
+            self.rebuild_flat_state(block_hash)
+            return
+        batch = self.batch
+        put, delete = batch.put, batch.delete
+        nodes = self.store.nodes
+        for path, old, new in diff_tries(nodes, current.state_root, target.state_root):
+            address_hash = bytes.fromhex(path)
+            if new is None:
+                delete(FLAT_ACCOUNTS, address_hash)
+                batch.delete_prefix(FLAT_STORAGE, address_hash)
+                continue
+            put(FLAT_ACCOUNTS, address_hash, new)
+            old_root = EMPTY_ROOT if old is None else decode_account(old).storage_root
+            new_root = decode_account(new).storage_root
+            for slot_path, _, value in diff_tries(nodes, old_root, new_root):
+                key = address_hash + bytes.fromhex(slot_path)
+                if value is None:
+                    delete(FLAT_STORAGE, key)
+                else:
+                    put(FLAT_STORAGE, key, value)
+        batch.put(META, META_FLAT_STATE_BLOCK, block_hash)

@@ -1,0 +1,310 @@
+"""The persistent chain: block import, fork choice and archive state over the ``Store``.
+
+``add_block`` validates and executes a block on its parent's stored state (``StoreBackend``),
+then writes the block, its receipts, the new trie nodes and code -- and the head, when it moves
+-- in ONE store transaction: a crash leaves either all of it or none. An invalid block raises
+``InvalidBlock`` before anything is written.
+
+The flat tables always hold the canonical head's state. A head that extends the flat state's
+block gets the block's own diff; any other move (a reorg, a jump back) walks the difference of
+the two state tries (``StoreWriter.move_flat_state``). Trie nodes are never deleted, so
+``state_at`` serves every stored block (archive).
+
+One thread writes (the node's executor); readers in other threads see committed data only.
+"""
+
+import threading
+from collections.abc import Callable
+
+from ethrex.blockchain.genesis import genesis_block
+from ethrex.blockchain.ommers import MAX_OMMER_DEPTH, validate_ommers
+from ethrex.blockchain.validation import validate_header
+from ethrex.errors import EthrexError, InternalError, InvalidBlock
+from ethrex.execution.block import MAX_RLP_BLOCK_SIZE, BlockContext, BlockOutput, execute_block
+from ethrex.execution.system_calls import MAINNET_DEPOSIT_CONTRACT
+from ethrex.forks import Fork, ForkRules, rules_at
+from ethrex.primitives import EMPTY_HASH, keccak256
+from ethrex.rlp import encode as rlp_encode
+from ethrex.state import StateDB
+from ethrex.state.store_backend import StateDiff, StoreBackend
+from ethrex.storage import Store, StoreWriter
+from ethrex.trie import Trie
+from ethrex.types.account import Account, encode_account
+from ethrex.types.block import Block, encode_block
+from ethrex.types.genesis import ChainConfig, Genesis
+from ethrex.types.header import Header
+
+BLOCKHASH_WINDOW = 256
+
+
+class UnknownBlock(InvalidBlock):
+    """A block (or its state) that the store does not hold."""
+
+
+class UnknownParent(UnknownBlock):
+    """The block's parent is not stored: the block cannot be executed yet."""
+
+
+class InvalidForkchoice(InvalidBlock):
+    """The safe or finalized block is not an ancestor of the new head."""
+
+
+def _genesis_writes(
+    genesis: Genesis,
+) -> tuple[bytes, dict[bytes, bytes], dict[bytes, bytes], StateDiff]:
+    """State root, trie nodes, code and flat-state diff of the genesis ``alloc``."""
+    nodes: dict[bytes, bytes] = {}
+    code: dict[bytes, bytes] = {}
+    diff = StateDiff()
+    state = Trie(nodes, secure=True)
+    for address, acct in genesis.alloc.items():
+        slots = {int.from_bytes(k, "big"): v for k, v in acct.storage.items() if v}
+        storage = Trie(nodes, secure=True)
+        for slot, value in slots.items():
+            storage.put(slot.to_bytes(32, "big"), rlp_encode(value))
+        code_hash = keccak256(acct.code) if acct.code else EMPTY_HASH
+        if acct.code:
+            code[code_hash] = acct.code
+        record = Account(acct.nonce, acct.balance, storage.root_hash(), code_hash)
+        state.put(address, encode_account(record))
+        diff.accounts[address] = record
+        if slots:
+            diff.storage[address] = slots
+    return state.root_hash(), nodes, code, diff
+
+
+class Blockchain:
+    """The chain in a ``Store``: import, fork choice, archive state."""
+
+    __slots__ = ("store", "config", "_lock")
+
+    def __init__(self, store: Store, config: ChainConfig) -> None:
+        self.store = store
+        self.config = config
+        self._lock = threading.RLock()  # one writer, even if two threads call in
+
+    @classmethod
+    def open(cls, store: Store, genesis: Genesis | None = None) -> "Blockchain":
+        """The chain in ``store``; an empty store gets ``genesis`` (block, state, code, config)
+        written first. Raises ``EthrexError`` when the store holds another chain's genesis."""
+        stored = store.genesis_hash()
+        if stored is None:
+            if genesis is None:
+                raise EthrexError("the store is empty and no genesis was given")
+            block = genesis_block(genesis)
+            root, nodes, code, diff = _genesis_writes(genesis)
+            if root != block.header.state_root:
+                raise InternalError(
+                    f"genesis state root {root.hex()} != header {block.header.state_root.hex()}"
+                )
+            with store.write() as tx:
+                block_hash = tx.add_genesis(block, genesis.config, nodes, code)
+                tx.apply_state_diff(block_hash, diff.accounts, diff.storage)
+            return cls(store, genesis.config)
+        if genesis is None:
+            config = store.get_chain_config()
+            if config is None:
+                raise InternalError("the store has a genesis block but no chain config")
+            return cls(store, config)
+        expected = genesis_block(genesis).header.hash()
+        if expected != stored:
+            raise EthrexError(
+                f"the store holds the chain of genesis {stored.hex()}, not this network's "
+                f"genesis {expected.hex()} (use another datadir, or `ethrex removedb`)"
+            )
+        if store.get_chain_config() != genesis.config:
+            with store.write() as tx:  # a newer release may schedule more forks
+                tx.set_chain_config(genesis.config)
+        return cls(store, genesis.config)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def head_header(self) -> Header:
+        header = self.store.head_header()
+        if header is None:
+            raise InternalError("the store has no head")
+        return header
+
+    def genesis_hash(self) -> bytes:
+        block_hash = self.store.genesis_hash()
+        if block_hash is None:
+            raise InternalError("the store has no genesis")
+        return block_hash
+
+    def state_at(self, block_hash: bytes) -> StoreBackend:
+        """The post-state of any stored block (archive), for ``StateDB`` or direct reads.
+        Raises ``UnknownBlock`` when the block or its state is not stored."""
+        store = self.store
+        header = store.get_header(block_hash)
+        if header is None:
+            raise UnknownBlock(f"block {block_hash.hex()} is not stored")
+        if not store.has_state(header.state_root):
+            raise UnknownBlock(f"the state of block {block_hash.hex()} is not stored")
+        flat = block_hash if store.flat_state_block() == block_hash else None
+        return StoreBackend(store, header.state_root, flat)
+
+    def rules_for(self, header: Header) -> ForkRules:
+        """The rules ``header`` follows; its parent's total difficulty decides the merge."""
+        return rules_at(
+            self.config,
+            header.number,
+            header.timestamp,
+            parent_total_difficulty=self.store.get_total_difficulty(header.parent_hash),
+        )
+
+    def block_hash_getter(self, parent: Header) -> Callable[[int], bytes | None]:
+        """BLOCKHASH for the child of ``parent``, from ``parent``'s own ancestry (not the
+        canonical index, which a side chain does not follow). Walks back lazily."""
+        number_now = parent.number + 1
+        known: dict[int, bytes] = {parent.number: parent.hash()}
+        oldest = [parent]  # the oldest header walked so far
+        get_header = self.store.get_header
+
+        def block_hash(number: int) -> bytes | None:
+            if not number_now - BLOCKHASH_WINDOW <= number < number_now or number < 0:
+                return None
+            header = oldest[0]
+            while number not in known and header.number > 0:
+                older = get_header(header.parent_hash)
+                if older is None:
+                    return None
+                known[older.number] = header.parent_hash
+                header = older
+            oldest[0] = header
+            return known.get(number)
+
+        return block_hash
+
+    def block_context(self, parent: Header) -> BlockContext:
+        """What executing a child of ``parent`` needs besides its header."""
+        config = self.config
+        dao_block = config.dao_fork_block if config.dao_fork_support else None
+        return BlockContext(
+            chain_id=config.chain_id,
+            parent_hash=parent.hash(),
+            block_hash=self.block_hash_getter(parent),
+            deposit_contract=config.deposit_contract_address or MAINNET_DEPOSIT_CONTRACT,
+            is_dao_block=dao_block is not None and parent.number + 1 == dao_block,
+        )
+
+    def _ancestors(self, block_hash: bytes, count: int) -> list[Block]:
+        out: list[Block] = []
+        block = self.store.get_block(block_hash)
+        while block is not None and len(out) < count:
+            out.append(block)
+            if block.header.number == 0:
+                break
+            block = self.store.get_block(block.header.parent_hash)
+        return out
+
+    # -- import ------------------------------------------------------------------------------
+
+    def add_block(self, block: Block, make_head: bool | None = None) -> BlockOutput:
+        """Validate, execute and store ``block``; returns its execution output.
+
+        ``make_head`` True makes it the canonical head, False leaves the head alone, None lets
+        the chain decide: before the merge the heaviest chain wins, after it the head waits
+        for ``forkchoice_update``. Raises ``InvalidBlock`` (nothing stored), ``UnknownParent``
+        when the parent is missing. A known block is not executed again.
+        """
+        with self._lock:
+            return self._add_block(block, make_head)
+
+    def _add_block(self, block: Block, make_head: bool | None) -> BlockOutput:
+        store = self.store
+        header = block.header
+        block_hash = header.hash()
+        if store.has_block(block_hash):
+            if make_head:
+                self.forkchoice_update(block_hash)
+            return self._stored_output(block_hash, header)
+        parent = store.get_header(header.parent_hash)
+        if parent is None:
+            raise UnknownParent(f"block {header.number} {block_hash.hex()}: unknown parent "
+                                f"{header.parent_hash.hex()}")
+        parent_td = store.get_total_difficulty(header.parent_hash)
+        if parent_td is None or not store.has_state(parent.state_root):
+            raise UnknownParent(f"block {header.number}: the parent's state is not stored")
+        rules = self.rules_for(header)
+        parent_rules = self.rules_for(parent)
+        config = self.config
+        dao_block = config.dao_fork_block if config.dao_fork_support else None
+        validate_header(header, parent, rules, parent_rules, dao_block)
+        if rules.fork >= Fork.OSAKA and len(encode_block(block)) > MAX_RLP_BLOCK_SIZE:
+            raise InvalidBlock("block RLP larger than the EIP-7934 limit")
+        if block.ommers:
+            validate_ommers(block, self._ancestors(header.parent_hash, MAX_OMMER_DEPTH + 1),
+                            self.rules_for, dao_block)
+        flat = store.flat_state_block()
+        backend = StoreBackend(store, parent.state_root,
+                               header.parent_hash if flat == header.parent_hash else None)
+        db = StateDB(backend)
+        output = execute_block(db, block, rules, self.block_context(parent))
+
+        td = parent_td + header.difficulty
+        if make_head is None:
+            make_head = not rules.is_pos and self._heavier(td, header.number)
+        get_code = store.get_code
+        code = {h: c for h, c in db.codes.items() if h != EMPTY_HASH and get_code(h) is None}
+        with store.write() as tx:
+            tx.add_block(block, output.receipts, td, backend.pending_nodes, code)
+            if make_head:
+                self._set_head(tx, block_hash, header.parent_hash, backend.pending_diff)
+        return output
+
+    def _heavier(self, td: int, number: int) -> bool:
+        """Pre-merge fork choice: more total difficulty wins; at equal weight the shorter
+        chain does, as in the reference client."""
+        head = self.head_header()
+        head_td = self.store.get_total_difficulty(head.hash()) or 0
+        return td > head_td or (td == head_td and number < head.number)
+
+    def _stored_output(self, block_hash: bytes, header: Header) -> BlockOutput:
+        receipts = self.store.get_receipts(block_hash) or []
+        return BlockOutput(tuple(receipts), header.gas_used, header.blob_gas_used or 0, None)
+
+    @staticmethod
+    def _set_head(
+        tx: StoreWriter, block_hash: bytes, parent_hash: bytes | None, diff: StateDiff | None
+    ) -> None:
+        """Canonical index, head pointer and flat state to ``block_hash``, inside ``tx``."""
+        tx.set_canonical_head(block_hash)
+        flat = tx.store.flat_state_block()
+        if flat == block_hash:
+            return
+        if diff is not None and flat == parent_hash:
+            tx.apply_state_diff(block_hash, diff.accounts, diff.storage, diff.cleared)
+        else:
+            tx.move_flat_state(block_hash)
+
+    # -- fork choice -------------------------------------------------------------------------
+
+    def forkchoice_update(
+        self, head: bytes, safe: bytes | None = None, finalized: bytes | None = None
+    ) -> None:
+        """Make ``head`` the canonical head (a reorg of any depth) and set the safe and
+        finalized pointers, in one transaction. A zero hash leaves a pointer unset. Raises
+        ``UnknownBlock`` for a head that is not stored and ``InvalidForkchoice`` when safe or
+        finalized are not on the new canonical chain (nothing changes then)."""
+        zero = bytes(32)
+        with self._lock:
+            store = self.store
+            header = store.get_header(head)
+            if header is None or not store.has_block(head):
+                raise UnknownBlock(f"forkchoice head {head.hex()} is not stored")
+            if not store.has_state(header.state_root):
+                raise UnknownBlock(f"the state of forkchoice head {head.hex()} is not stored")
+            with store.write() as tx:
+                if store.head() != head or store.flat_state_block() != head:
+                    self._set_head(tx, head, None, None)
+                for name, pointer, setter in (("safe", safe, tx.set_safe),
+                                              ("finalized", finalized, tx.set_finalized)):
+                    if pointer is None or pointer == zero:
+                        continue
+                    number = store.get_block_number(pointer)
+                    if number is None or number > header.number \
+                            or store.get_canonical_hash(number) != pointer:
+                        raise InvalidForkchoice(
+                            f"{name} block {pointer.hex()} is not an ancestor of head {head.hex()}"
+                        )
+                    setter(pointer)
