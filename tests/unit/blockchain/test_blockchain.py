@@ -8,8 +8,11 @@ header from the result, so every root is the one execution gives."""
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from tests.fixtures_root import fixtures_root
 
 from ethrex.blockchain.blockchain import (
     Blockchain,
@@ -19,15 +22,15 @@ from ethrex.blockchain.blockchain import (
 )
 from ethrex.blockchain.difficulty import compute_difficulty
 from ethrex.blockchain.validation import compute_base_fee
-from ethrex.errors import EthrexError, InvalidBlock
+from ethrex.errors import EthrexError, InvalidBlock, InvalidTransaction, RLPDecodingError
 from ethrex.execution.block import apply_block
-from ethrex.primitives import EMPTY_LIST_HASH, keccak256
+from ethrex.primitives import EMPTY_LIST_HASH, hex_to_bytes, hex_to_int, keccak256
 from ethrex.state import StateDB
 from ethrex.storage import Store
 from ethrex.storage.schema import FLAT_ACCOUNTS, FLAT_STORAGE, TABLES
 from ethrex.trie import EMPTY_ROOT, Trie, ordered_root
 from ethrex.types.account import decode_account
-from ethrex.types.block import Block
+from ethrex.types.block import Block, decode_block
 from ethrex.types.genesis import ChainConfig, Genesis, GenesisAccount
 from ethrex.types.header import Header
 from ethrex.types.receipt import encode_receipt
@@ -302,3 +305,74 @@ def test_stored_receipts_and_transactions(store: Store) -> None:
     assert store.get_receipts(a1.hash()) == list(out.receipts)
     found = store.get_transaction(keccak256(encode_transaction(txs[1])))
     assert found is not None and found[1:] == (a1.hash(), 1)
+
+
+# -- cross-check with the in-memory Chain on official blockchain fixtures ---------------------
+
+FIXTURE_FILES = [
+    "ValidBlocks/bcStateTests/suicideStorageCheck.json",
+    "ValidBlocks/bcStateTests/simpleSuicide.json",
+    "ValidBlocks/bcStateTests/refundReset.json",
+    "ValidBlocks/bcStateTests/blockhashTests.json",
+    "ValidBlocks/bcStateTests/create2collisionwithSelfdestructSameBlock.json",
+    "ValidBlocks/bcMultiChainTest/ChainAtoChainBtoChainA.json",
+    "ValidBlocks/bcMultiChainTest/ChainAtoChainB_BlockHash.json",
+    "ValidBlocks/bcTotalDifficultyTest/lotsOfBranchesOverrideAtTheMiddle.json",
+    "ValidBlocks/bcTotalDifficultyTest/sideChainWithNewMaxDifficultyStartingFromBlock3AfterBlock4.json",
+]
+
+
+def _fixture_genesis(case: dict[str, Any]) -> Genesis:
+    from ethrex.fixtures.blockchain_tests import network_config
+
+    config_json = case.get("config") or {}
+    config = network_config(case["network"], hex_to_int(config_json.get("chainid", "0x1")),
+                            config_json.get("blobSchedule"))
+    h = case["genesisBlockHeader"]
+    alloc = {
+        hex_to_bytes(address): GenesisAccount(
+            balance=hex_to_int(a.get("balance", "0x0")), nonce=hex_to_int(a.get("nonce", "0x0")),
+            code=hex_to_bytes(a.get("code", "0x")),
+            storage={hex_to_int(k).to_bytes(32, "big"): hex_to_int(v)
+                     for k, v in a.get("storage", {}).items()})
+        for address, a in case["pre"].items()
+    }
+
+    def opt(key: str) -> int | None:
+        return hex_to_int(h[key]) if key in h else None
+
+    return Genesis(
+        config=config, alloc=alloc, gas_limit=hex_to_int(h["gasLimit"]),
+        difficulty=hex_to_int(h["difficulty"]), nonce=hex_to_int(h["nonce"]),
+        timestamp=hex_to_int(h["timestamp"]), extra_data=hex_to_bytes(h["extraData"]),
+        mix_hash=hex_to_bytes(h["mixHash"]), coinbase=hex_to_bytes(h["coinbase"]),
+        gas_used=hex_to_int(h["gasUsed"]), base_fee_per_gas=opt("baseFeePerGas"),
+        excess_blob_gas=opt("excessBlobGas"), blob_gas_used=opt("blobGasUsed"),
+    )
+
+
+@pytest.mark.parametrize("name", FIXTURE_FILES)
+def test_fixture_chains_reach_the_same_head_as_the_in_memory_chain(name: str) -> None:
+    from ethrex.fixtures import load_fixture
+    from ethrex.fixtures.blockchain_tests import run_case
+
+    path = fixtures_root() / "ethereum-tests" / "BlockchainTests" / name
+    cases = load_fixture(path)
+    assert cases, f"no cases in {path}"
+    for case_name, case in cases.items():
+        assert run_case(case) == "", f"{case_name}: the in-memory Chain fails it"
+        genesis = _fixture_genesis(case)
+        chain = Blockchain.open(Store.in_memory(), genesis)
+        assert chain.genesis_hash() == hex_to_bytes(case["genesisBlockHeader"]["hash"])
+        for entry in case["blocks"]:
+            try:
+                block = decode_block(hex_to_bytes(entry["rlp"]))
+                chain.add_block(block)
+            except (InvalidBlock, InvalidTransaction, RLPDecodingError):
+                assert "expectException" in entry, case_name
+                continue
+            assert "expectException" not in entry, case_name
+            if chain.rules_for(block.header).is_pos:
+                chain.forkchoice_update(block.hash())
+        assert chain.head_header().hash() == hex_to_bytes(case["lastblockhash"]), case_name
+        check_flat_state(chain)
