@@ -1,0 +1,318 @@
+"""Payload building: a block on top of a parent from the consensus layer's attributes and the
+mempool's transactions (execution-apis paris.md "Payload building").
+
+Transactions go in by effective tip, each sender's in nonce order, while they fit the gas and
+blob limits; a sender whose next transaction cannot be included is dropped for this block (its
+later nonces could not run either). The block then gets the withdrawals (EIP-4895), the
+system calls (EIP-4788, EIP-2935) and the requests (EIP-7685), exactly as ``apply_block``
+replays them on import. The block value is what the fee recipient earns in priority fees.
+
+A ``PayloadJob`` keeps the best payload of one build process and rebuilds it when asked
+(the engine asks whenever the mempool changed, until getPayload).
+"""
+
+import hashlib
+import heapq
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ethrex import rlp
+from ethrex.blockchain.validation import INITIAL_BASE_FEE, compute_base_fee, compute_excess_blob_gas
+from ethrex.errors import InvalidBlock, InvalidTransaction
+from ethrex.execution import system_calls
+from ethrex.execution.apply import apply_transaction
+from ethrex.execution.block import GAS_PER_BLOB, _process_withdrawals, block_env
+from ethrex.forks import ForkRules
+from ethrex.primitives import EMPTY_LIST_HASH
+from ethrex.state import StateDB
+from ethrex.trie import ordered_root
+from ethrex.types.block import Block
+from ethrex.types.header import Header
+from ethrex.types.network_transactions import BlobTransactionNetwork
+from ethrex.types.receipt import Log, Receipt, encode_receipt, logs_bloom
+from ethrex.types.transactions import (
+    AccessListTransaction,
+    BlobTransaction,
+    LegacyTransaction,
+    Transaction,
+    encode_transaction,
+    transaction_hash,
+)
+from ethrex.types.withdrawal import Withdrawal, encode_withdrawal, withdrawal_fields
+
+GAS_LIMIT_ADJUSTMENT_FACTOR = 1024
+TX_BASE_GAS = 21000  # no transaction fits in less
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadAttributes:
+    """PayloadAttributes V1-V3: what the consensus layer fixes in the block it asks for."""
+
+    timestamp: int
+    prev_randao: bytes
+    fee_recipient: bytes
+    withdrawals: tuple[Withdrawal, ...] | None = None  # V2, Shanghai
+    parent_beacon_block_root: bytes | None = None  # V3, Cancun
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltPayload:
+    """A sealed block with what getPayload returns besides it."""
+
+    block: Block
+    block_value: int  # wei to the fee recipient (priority fees)
+    sidecars: tuple[BlobTransactionNetwork, ...]  # of the block's blob transactions, in order
+    requests: tuple[bytes, ...] | None  # EIP-7685, None before Prague
+    receipts: tuple[Receipt, ...]
+
+
+def compute_payload_id(parent_hash: bytes, attrs: PayloadAttributes, version: int = 0) -> bytes:
+    """8 bytes that identify (parent, attributes, engine version): the same request gets the
+    same id, any different one a new id."""
+    fields: list[object] = [
+        parent_hash, attrs.timestamp, attrs.prev_randao, attrs.fee_recipient,
+        [] if attrs.withdrawals is None else [withdrawal_fields(w) for w in attrs.withdrawals],
+        attrs.parent_beacon_block_root or b"", version,
+    ]
+    return hashlib.sha256(rlp.encode(fields)).digest()[:8]
+
+
+def effective_tip(tx: Transaction, base_fee: int) -> int:
+    """Priority fee per gas the transaction pays at ``base_fee`` (negative: not includable)."""
+    if isinstance(tx, (LegacyTransaction, AccessListTransaction)):
+        return tx.gas_price - base_fee
+    return min(tx.max_priority_fee_per_gas, tx.max_fee_per_gas - base_fee)
+
+
+def next_gas_limit(parent_gas_limit: int, desired: int | None) -> int:
+    """Move towards ``desired`` by less than 1/1024 of the parent's limit (the header rule)."""
+    if desired is None:
+        return parent_gas_limit
+    step = parent_gas_limit // GAS_LIMIT_ADJUSTMENT_FACTOR - 1
+    if desired > parent_gas_limit:
+        return min(desired, parent_gas_limit + step)
+    return max(desired, parent_gas_limit - step, 5000)
+
+
+class ChainView(Protocol):
+    """What the builder needs of ``ethrex.blockchain.blockchain.Blockchain``."""
+
+    def rules_for(self, header: Header) -> ForkRules: ...
+    def state_at(self, block_hash: bytes) -> Any: ...
+    def block_context(self, parent: Header) -> Any: ...
+
+
+def build_payload(
+    chain: ChainView,
+    parent: Header,
+    attrs: PayloadAttributes,
+    pending: Mapping[bytes, Sequence[Transaction]] = {},
+    *,
+    sidecars: Callable[[bytes], BlobTransactionNetwork | None] | None = None,
+    forced: Sequence[Transaction] | None = None,
+    extra_data: bytes = b"",
+    gas_limit: int | None = None,
+) -> BuiltPayload:
+    """Build a block on ``parent``.
+
+    ``pending`` maps each sender to its executable transactions in nonce order (the
+    mempool's view). ``forced`` (testing_buildBlockV1) replaces it: every transaction goes in,
+    in the given order, and one that cannot is an ``InvalidTransaction``.
+    """
+    parent_hash = parent.hash()
+    number = parent.number + 1
+    probe = Header(parent_hash, EMPTY_LIST_HASH, attrs.fee_recipient, bytes(32), bytes(32),
+                   bytes(32), bytes(256), 0, number, parent.gas_limit, 0, attrs.timestamp,
+                   extra_data, attrs.prev_randao, bytes(8))
+    rules = chain.rules_for(probe)
+    if not rules.is_pos:
+        raise InvalidBlock("payloads are built only after the merge")
+    base_fee = None
+    if rules.has_base_fee:  # EIP-1559
+        if parent.base_fee_per_gas is not None:
+            base_fee = compute_base_fee(parent.gas_limit, parent.gas_used, parent.base_fee_per_gas)
+        else:
+            base_fee = INITIAL_BASE_FEE
+    withdrawals = None
+    if rules.has_withdrawals:  # EIP-4895
+        withdrawals = attrs.withdrawals or ()
+    template = Header(
+        parent_hash=parent_hash, ommers_hash=EMPTY_LIST_HASH, coinbase=attrs.fee_recipient,
+        state_root=bytes(32), transactions_root=bytes(32), receipts_root=bytes(32),
+        logs_bloom=bytes(256), difficulty=0, number=number,
+        gas_limit=next_gas_limit(parent.gas_limit, gas_limit), gas_used=0,
+        timestamp=attrs.timestamp, extra_data=extra_data, prev_randao=attrs.prev_randao,
+        nonce=bytes(8), base_fee_per_gas=base_fee,
+        excess_blob_gas=compute_excess_blob_gas(parent, rules) if rules.has_blobs else None,
+        parent_beacon_block_root=attrs.parent_beacon_block_root if rules.has_beacon_root else None,
+    )
+    ctx = chain.block_context(parent)
+    env = block_env(template, ctx)  # type: ignore[arg-type]
+    state = StateDB(chain.state_at(parent_hash))  # type: ignore[arg-type]
+    if rules.has_beacon_root and template.parent_beacon_block_root is not None:
+        system_calls.process_beacon_root(state, env, rules, template.parent_beacon_block_root)
+    if rules.has_history_contract:
+        system_calls.process_parent_hash(state, env, rules, parent_hash)
+
+    selection = _Selection(state, env, rules, template.gas_limit, base_fee or 0, sidecars)
+    if forced is not None:
+        for tx in forced:
+            selection.include(tx, strict=True)
+    else:
+        selection.fill(pending)
+
+    body_block = Block(template, tuple(selection.txs), (), withdrawals)
+    if withdrawals is not None:
+        _process_withdrawals(state, body_block)
+    requests = None
+    if rules.has_requests:  # EIP-7685
+        requests = tuple(system_calls.process_requests(
+            state, env, rules, selection.receipts, ctx.deposit_contract))  # type: ignore[attr-defined]
+    bloom = 0
+    for r in selection.receipts:
+        bloom |= int.from_bytes(r.bloom, "big")
+    header = Header(
+        parent_hash=parent_hash, ommers_hash=EMPTY_LIST_HASH, coinbase=attrs.fee_recipient,
+        state_root=state.state_root(),
+        transactions_root=ordered_root([encode_transaction(tx) for tx in selection.txs]),
+        receipts_root=ordered_root([encode_receipt(r) for r in selection.receipts]),
+        logs_bloom=bloom.to_bytes(256, "big"), difficulty=0, number=number,
+        gas_limit=template.gas_limit, gas_used=selection.gas_used, timestamp=attrs.timestamp,
+        extra_data=extra_data, prev_randao=attrs.prev_randao, nonce=bytes(8),
+        base_fee_per_gas=base_fee,
+        withdrawals_root=None if withdrawals is None else ordered_root(
+            [encode_withdrawal(w) for w in withdrawals]),
+        blob_gas_used=selection.blob_gas_used if rules.has_blobs else None,
+        excess_blob_gas=template.excess_blob_gas,
+        parent_beacon_block_root=template.parent_beacon_block_root,
+        requests_hash=None if requests is None else system_calls.compute_requests_hash(requests),
+    )
+    block = Block(header, tuple(selection.txs), (), withdrawals)
+    return BuiltPayload(block, selection.value, tuple(selection.sidecars), requests,
+                        tuple(selection.receipts))
+
+
+class _Selection:
+    """The transactions chosen so far, their receipts and the running totals."""
+
+    __slots__ = ("state", "env", "rules", "gas_limit", "base_fee", "sidecar_of", "txs",
+                 "receipts", "sidecars", "gas_used", "blob_gas_used", "value", "max_blob_gas")
+
+    def __init__(self, state: StateDB, env: object, rules: ForkRules, gas_limit: int,
+                 base_fee: int, sidecar_of: Callable[[bytes], BlobTransactionNetwork | None] | None
+                 ) -> None:
+        self.state = state
+        self.env = env
+        self.rules = rules
+        self.gas_limit = gas_limit
+        self.base_fee = base_fee
+        self.sidecar_of = sidecar_of
+        self.txs: list[Transaction] = []
+        self.receipts: list[Receipt] = []
+        self.sidecars: list[BlobTransactionNetwork] = []
+        self.gas_used = 0
+        self.blob_gas_used = 0
+        self.value = 0
+        self.max_blob_gas = rules.blob_max * GAS_PER_BLOB
+
+    def include(self, tx: Transaction, strict: bool = False) -> bool:
+        """Run ``tx``; True when it is in the block. With ``strict`` a transaction that does not
+        fit raises ``InvalidTransaction`` instead of returning False."""
+        if tx.gas > self.gas_limit - self.gas_used:
+            if strict:
+                raise InvalidTransaction(f"gas {tx.gas} above the block's remaining gas")
+            return False
+        sidecar = None
+        blob_gas = 0
+        if isinstance(tx, BlobTransaction):
+            blob_gas = GAS_PER_BLOB * len(tx.blob_versioned_hashes)
+            if self.blob_gas_used + blob_gas > self.max_blob_gas:
+                if strict:
+                    raise InvalidTransaction("blob gas above the block's limit")
+                return False
+            if self.sidecar_of is not None:
+                sidecar = self.sidecar_of(transaction_hash(tx))
+                if sidecar is None and not strict:
+                    return False  # a blob transaction whose blobs we cannot hand out stays out
+        try:
+            result = apply_transaction(self.state, self.env, tx, self.rules)  # type: ignore[arg-type]
+        except InvalidTransaction:
+            if strict:
+                raise
+            return False
+        self.gas_used += result.gas_used
+        self.blob_gas_used += blob_gas
+        self.value += result.gas_used * effective_tip(tx, self.base_fee)
+        logs = tuple(Log(a, t, d) for a, t, d in result.logs)
+        self.receipts.append(Receipt(tx.TYPE, result.succeeded, None, self.gas_used,
+                                     logs_bloom(logs), logs))
+        self.txs.append(tx)
+        if sidecar is not None:
+            self.sidecars.append(sidecar)
+        return True
+
+    def fill(self, pending: Mapping[bytes, Sequence[Transaction]]) -> None:
+        """Best effective tip first, each sender's transactions in nonce order."""
+        base_fee = self.base_fee
+        heap: list[tuple[int, int, bytes]] = []
+        position: dict[bytes, int] = {}
+        for seq, (sender, txs) in enumerate(pending.items()):
+            if txs:
+                position[sender] = 0
+                heap.append((-effective_tip(txs[0], base_fee), seq, sender))
+        heapq.heapify(heap)
+        while heap and self.gas_limit - self.gas_used >= TX_BASE_GAS:
+            neg_tip, seq, sender = heapq.heappop(heap)
+            if neg_tip > 0:
+                break  # the best remaining tip is negative: nothing else pays the base fee
+            txs = pending[sender]
+            i = position[sender]
+            if not self.include(txs[i]):
+                continue  # drop the sender: its later nonces cannot run without this one
+            i += 1
+            if i < len(txs):
+                position[sender] = i
+                heapq.heappush(heap, (-effective_tip(txs[i], base_fee), seq, sender))
+
+
+class PayloadJob:
+    """One build process (a payload id): the best payload so far, rebuilt on request."""
+
+    __slots__ = ("chain", "parent", "attrs", "version", "extra_data", "gas_limit", "best",
+                 "built_at")
+
+    def __init__(self, chain: ChainView, parent: Header, attrs: PayloadAttributes,
+                 version: int, extra_data: bytes = b"", gas_limit: int | None = None) -> None:
+        self.chain = chain
+        self.parent = parent
+        self.attrs = attrs
+        self.version = version
+        self.extra_data = extra_data
+        self.gas_limit = gas_limit
+        self.best: BuiltPayload | None = None
+        self.built_at = -1  # the mempool version the best payload saw
+
+    def improve(self, pending: Mapping[bytes, Sequence[Transaction]],
+                sidecars: Callable[[bytes], BlobTransactionNetwork | None] | None,
+                mempool_version: int) -> BuiltPayload:
+        """Rebuild from the current mempool unless it is unchanged; keep the better payload
+        (the first build always counts, a later one must not earn less)."""
+        if self.best is not None and mempool_version == self.built_at:
+            return self.best
+        built = build_payload(self.chain, self.parent, self.attrs, pending, sidecars=sidecars,
+                              extra_data=self.extra_data, gas_limit=self.gas_limit)
+        if self.best is None or built.block_value >= self.best.block_value:
+            self.best = built
+        self.built_at = mempool_version
+        return self.best
+
+
+def senders_in_order(txs: Iterable[tuple[bytes, Transaction]]) -> dict[bytes, list[Transaction]]:
+    """Group ``(sender, tx)`` pairs by sender, nonces ascending (for callers without a pool)."""
+    out: dict[bytes, list[Transaction]] = {}
+    for sender, tx in txs:
+        out.setdefault(sender, []).append(tx)
+    for group in out.values():
+        group.sort(key=lambda t: t.nonce)
+    return out
