@@ -1,7 +1,64 @@
-"""The ``ethrex`` command line."""
+"""The ``ethrex`` command line: the node (the seed's flags), ``import``, ``export``,
+``removedb``, and ``test KIND PATH...`` for the official fixtures."""
 
 import argparse
+import logging
 import sys
+
+from ethrex.errors import EthrexError
+
+COMMANDS = ("import", "export", "removedb")
+LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO,
+              "debug": logging.DEBUG, "trace": logging.DEBUG}
+
+
+def node_parser() -> argparse.ArgumentParser:
+    """Every node flag; ``ethrex.node.run_node`` reads the attribute names (dest)."""
+    p = argparse.ArgumentParser(
+        prog="ethrex", description="Ethereum execution client.",
+        epilog="commands: import FILE | export FILE [--first N --last M] | removedb | "
+               "test KIND PATH...")
+    p.add_argument("command", nargs="?", choices=COMMANDS, help="what to do (default: run)")
+    p.add_argument("file", nargs="?", help="the chain file of import/export")
+    p.add_argument("--network", help="mainnet, sepolia, hoodi or a genesis.json file "
+                   "(default: the dev chain)")
+    p.add_argument("--datadir", help="data directory (default: ~/.local/share/ethrex)")
+    p.add_argument("--import", dest="import_path", metavar="FILE",
+                   help="import a chain file (concatenated RLP blocks) before starting")
+    p.add_argument("--http.addr", dest="http_addr", default="127.0.0.1")
+    p.add_argument("--http.port", dest="http_port", type=int, default=8545)
+    p.add_argument("--authrpc.addr", dest="authrpc_addr", default="127.0.0.1")
+    p.add_argument("--authrpc.port", dest="authrpc_port", type=int, default=8551)
+    p.add_argument("--authrpc.jwtsecret", dest="authrpc_jwtsecret", metavar="FILE",
+                   help="hex JWT secret of the Engine API; written when missing "
+                        "(default: DATADIR/jwt.hex)")
+    p.add_argument("--p2p.addr", dest="p2p_addr", default="0.0.0.0")
+    p.add_argument("--p2p.port", dest="p2p_port", type=int, default=30303)
+    p.add_argument("--discovery.addr", dest="discovery_addr", default="0.0.0.0")
+    p.add_argument("--discovery.port", dest="discovery_port", type=int, default=30303)
+    p.add_argument("--bootnodes", default="", help="comma-separated enode URLs")
+    p.add_argument("--log.level", dest="log_level", choices=sorted(LOG_LEVELS), default="info")
+    p.add_argument("--syncmode", choices=("full", "snap"), default="full")
+    p.add_argument("--dev", action="store_true", help="produce blocks locally (dev chain)")
+    p.add_argument("--dev.period", dest="dev_period", type=float, default=0.0,
+                   help="seconds between dev blocks (0: one block per transaction)")
+    p.add_argument("--first", type=int, help="export: first block number (default 0)")
+    p.add_argument("--last", type=int, help="export: last block number (default: head)")
+    return p
+
+
+def parse_node_args(argv: list[str]) -> argparse.Namespace:
+    parser = node_parser()
+    args = parser.parse_args(argv)
+    if args.command in ("import", "export") and not args.file:
+        parser.error(f"{args.command} needs a FILE")
+    if args.command not in ("import", "export") and args.file:
+        parser.error(f"unexpected argument {args.file!r}")
+    if args.command != "export" and (args.first is not None or args.last is not None):
+        parser.error("--first/--last belong to export")
+    if args.network is None and args.command is None:
+        args.dev = True  # the embedded default: the dev chain
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -11,14 +68,28 @@ def main(argv: list[str] | None = None) -> int:
         parser = argparse.ArgumentParser(prog="ethrex test", description="Run official fixtures.")
         parser.add_argument("kind", help="rlp, trie, transaction, state or blockchain")
         parser.add_argument("paths", nargs="+", help="fixture files or folders")
-        args = parser.parse_args(argv[1:])
+        targs = parser.parse_args(argv[1:])
         from ethrex.fixtures import main as run_fixtures
 
-        return run_fixtures(args.kind, args.paths)
-    parser = argparse.ArgumentParser(prog="ethrex", description="Ethereum execution client.")
-    parser.parse_args(argv)
-    print("ethrex: the node arrives with the node issue; for now try `ethrex test KIND PATH...`")
-    return 0
+        return run_fixtures(targs.kind, targs.paths)
+    args = parse_node_args(argv)
+    logging.basicConfig(level=LOG_LEVELS[args.log_level],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from ethrex import node
+
+    try:
+        if args.command == "import":
+            return node.cmd_import(args)
+        if args.command == "export":
+            return node.cmd_export(args)
+        if args.command == "removedb":
+            return node.cmd_removedb(args)
+        return node.run_node(args)
+    except EthrexError as exc:
+        return node.main_error(exc)
+    except KeyboardInterrupt:
+        print("ethrex: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,289 @@
+"""Wiring the node: command-line options -> genesis -> store -> ``Blockchain`` -> the edges.
+
+``run_node(args)`` takes the parsed options of ``ethrex.cli`` (attribute names below), opens
+the store in the data directory, imports a chain file when asked, then serves JSON-RPC (HTTP
+and the JWT-guarded Engine API) until SIGINT or SIGTERM. Everything async lives here and in
+``ethrex.rpc``; block execution runs on one worker thread (``NodeContext.executor``), the
+store's only writer.
+
+Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
+import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
+p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period.
+"""
+
+import argparse
+import asyncio
+import logging
+import os
+import secrets
+import shutil
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ethrex.blockchain.blockchain import Blockchain
+from ethrex.blockchain.chainfile import ChainFileError, read_chain_file, write_blocks
+from ethrex.blockchain.context import NodeContext
+from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
+from ethrex.blockchain.networks import load_network, network_genesis_path
+from ethrex.errors import EthrexError
+from ethrex.storage import Store
+from ethrex.types.genesis import Genesis
+
+log = logging.getLogger("ethrex")
+
+CHAINDATA = "chaindata"  # the store's folder inside the data directory
+JWT_FILE = "jwt.hex"
+
+
+class NodeError(EthrexError):
+    """A problem with the node's inputs or environment, reported as one line."""
+
+
+def default_datadir() -> Path:
+    """``$XDG_DATA_HOME/ethrex``, else ``~/.local/share/ethrex``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "ethrex"
+
+
+def datadir_of(args: argparse.Namespace) -> Path:
+    return Path(args.datadir).expanduser() if args.datadir else default_datadir()
+
+
+def network_genesis(args: argparse.Namespace) -> Genesis:
+    """The genesis of ``--network`` (a built-in name or a file), or the dev chain's."""
+    network = args.network
+    if network is None:
+        return dev_genesis()
+    path = network_genesis_path(network)
+    try:
+        return load_network(network)
+    except FileNotFoundError:
+        raise NodeError(f"--network {network}: no such built-in network or genesis file "
+                        f"({path})") from None
+    except OSError as exc:
+        raise NodeError(f"--network {network}: cannot read {path}: {exc.strerror}") from None
+    except ValueError as exc:  # json.JSONDecodeError is a ValueError too
+        raise NodeError(f"--network {network}: bad genesis file {path}: {exc}") from None
+
+
+def dev_genesis() -> Genesis:
+    """The dev chain's genesis, from the dev-mode module once it exists."""
+    try:
+        from ethrex.rpc import devmode  # type: ignore[attr-defined]
+    except ImportError:
+        raise NodeError("no --network given and dev mode is not available in this build: "
+                        "pass --network mainnet|sepolia|hoodi|FILE") from None
+    genesis: Genesis = devmode.dev_genesis()
+    return genesis
+
+
+def open_store(datadir: Path) -> Store:
+    """The LMDB store in ``datadir/chaindata``; a clear ``NodeError`` when it cannot be."""
+    path = datadir / CHAINDATA
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+        return Store.open(path)
+    except PermissionError:
+        raise NodeError(f"datadir {datadir} is not writable") from None
+    except OSError as exc:
+        raise NodeError(f"datadir {datadir}: {exc.strerror or exc}") from None
+    except Exception as exc:  # lmdb.Error and friends: the message names the problem
+        raise NodeError(f"cannot open the store in {path}: {exc}") from None
+
+
+def open_chain(args: argparse.Namespace) -> tuple[Blockchain, Path]:
+    """Genesis first (a bad file must not create a datadir), then the store and chain."""
+    genesis = network_genesis(args)
+    datadir = datadir_of(args)
+    print(f"ethrex: datadir {datadir}", flush=True)
+    store = open_store(datadir)
+    try:
+        return Blockchain.open(store, genesis), datadir
+    except EthrexError as exc:
+        store.close()
+        raise NodeError(str(exc)) from None
+
+
+def jwt_secret(path: Path) -> bytes:
+    """The Engine API secret in ``path`` (hex); a fresh random one is written when the file
+    is missing, as geth does."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("0x" + secrets.token_hex(32))
+        print(f"ethrex: wrote a new JWT secret to {path}", flush=True)
+    text = path.read_text().strip()
+    try:
+        secret = bytes.fromhex(text[2:] if text.startswith("0x") else text)
+    except ValueError:
+        raise NodeError(f"JWT secret {path} is not hex") from None
+    if len(secret) != 32:
+        raise NodeError(f"JWT secret {path} is {len(secret)} bytes, expected 32")
+    return secret
+
+
+def _print_progress(p: ImportProgress) -> None:
+    print(p.line(), flush=True)
+
+
+def import_file(chain: Blockchain, path: str) -> None:
+    """Import a chain file with progress lines; ``NodeError`` at the first bad block."""
+    try:
+        result = import_chain_file(chain, path, _print_progress)
+    except FileNotFoundError:
+        raise NodeError(f"import: no such file {path}") from None
+    except ChainFileError as exc:
+        raise NodeError(f"import {path}: {exc}") from None
+    except BlockImportError as exc:
+        raise NodeError(f"import {path} stopped: {exc}") from None
+    print(result.line(), flush=True)
+
+
+def check_chain_file(path: str) -> None:
+    """Refuse a missing or truncated chain file before anything else is touched."""
+    try:
+        read_chain_file(path)
+    except FileNotFoundError:
+        raise NodeError(f"import: no such file {path}") from None
+    except OSError as exc:
+        raise NodeError(f"import: cannot read {path}: {exc.strerror}") from None
+    except ChainFileError as exc:
+        raise NodeError(f"import {path}: {exc}") from None
+
+
+# -- subcommands -------------------------------------------------------------------------------
+
+def cmd_import(args: argparse.Namespace) -> int:
+    check_chain_file(args.file)
+    chain, _ = open_chain(args)
+    try:
+        import_file(chain, args.file)
+    finally:
+        chain.store.close()
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    chain, _ = open_chain(args)
+    try:
+        head = chain.head_header().number
+        first = args.first if args.first is not None else 0
+        last = head if args.last is None else min(args.last, head)
+        if first < 0 or first > last:
+            raise NodeError(f"export: empty range {first}..{last} (head is #{head})")
+        tmp = Path(args.file + ".tmp")
+        count = 0
+        with open(tmp, "wb") as out:
+            for _ in write_blocks(out, chain.store.canonical_blocks(first, last)):
+                count += 1
+        os.replace(tmp, args.file)  # a complete file or none
+        print(f"exported {count} blocks #{first}..#{first + count - 1} to {args.file}",
+              flush=True)
+    finally:
+        chain.store.close()
+    return 0
+
+
+def cmd_removedb(args: argparse.Namespace) -> int:
+    path = datadir_of(args) / CHAINDATA
+    if not path.exists():
+        print(f"ethrex: no database at {path}", flush=True)
+        return 0
+    shutil.rmtree(path)
+    print(f"ethrex: removed {path}", flush=True)
+    return 0
+
+
+# -- the node ----------------------------------------------------------------------------------
+
+def run_node(args: argparse.Namespace) -> int:
+    """Open the chain (importing ``--import`` first), serve until SIGINT/SIGTERM."""
+    if args.import_path:
+        check_chain_file(args.import_path)
+    chain, datadir = open_chain(args)
+    try:
+        if args.import_path:
+            import_file(chain, args.import_path)
+        secret_path = Path(args.authrpc_jwtsecret) if args.authrpc_jwtsecret \
+            else datadir / JWT_FILE
+        secret = jwt_secret(secret_path)
+        executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
+        ctx = NodeContext(chain=chain, network=args.network or "dev", datadir=datadir,
+                          jwt_secret=secret, executor=executor)
+        ctx.extra["args"] = args
+        head = chain.head_header()
+        print(f"ethrex: head #{head.number} 0x{head.hash().hex()}", flush=True)
+        try:
+            asyncio.run(serve(ctx, args))
+        finally:
+            executor.shutdown(wait=True)
+    finally:
+        chain.store.close()
+    print("ethrex: stopped", flush=True)
+    return 0
+
+
+async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
+    """Start the RPC servers (and dev producer) that exist, wait for a stop signal, stop
+    them in reverse order."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    started: list[Any] = []
+    try:
+        for name, server in _servers(ctx, args):
+            await server.start()
+            started.append(server)
+            print(f"ethrex: {name} listening on {server.host}:{server.port}", flush=True)
+        producer = _dev_producer(ctx, args)
+        if producer is not None:
+            await producer.start()
+            started.append(producer)
+        await stop.wait()
+    finally:
+        for item in reversed(started):
+            await item.stop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _servers(ctx: NodeContext, args: argparse.Namespace) -> list[tuple[str, Any]]:
+    """The JSON-RPC servers of the node: public HTTP and the JWT-guarded Engine API."""
+    try:
+        from ethrex.rpc.engine import engine_handlers
+        from ethrex.rpc.eth import eth_handlers
+        from ethrex.rpc.server import RpcServer
+    except ImportError as exc:
+        log.warning("JSON-RPC not available: %s", exc)
+        return []
+    public = eth_handlers(ctx)
+    http = RpcServer(public, args.http_addr, args.http_port)
+    engine = RpcServer({**public, **engine_handlers(ctx)}, args.authrpc_addr, args.authrpc_port,
+                       jwt_secret=ctx.jwt_secret, vhosts=("*",))
+    return [("http", http), ("authrpc", engine)]
+
+
+def _dev_producer(ctx: NodeContext, args: argparse.Namespace) -> Any | None:
+    """The dev-mode block producer (``ethrex.rpc.devmode``) when ``--dev`` asks for it."""
+    if not args.dev:
+        return None
+    try:
+        from ethrex.rpc import devmode  # type: ignore[attr-defined]
+    except ImportError:
+        log.warning("--dev: dev mode is not available in this build")
+        return None
+    return devmode.DevProducer(ctx, period=args.dev_period)  # hook point for the dev owner
+
+
+def main_error(exc: EthrexError) -> int:
+    """One line on stderr, exit code 1."""
+    print(f"ethrex: error: {exc}", file=sys.stderr, flush=True)
+    return 1
