@@ -1,0 +1,235 @@
+"""Tracers for ``debug_trace*``: geth's struct logger, ``callTracer`` and ``prestateTracer``.
+
+The EVM has no tracing hook, so a tracer re-executes with an instrumented copy of the fork's
+opcode table (``ethrex.evm.table.tables_for``): each handler is wrapped to record the step
+before it runs. PUSH1..PUSH32 are executed inline by the interpreter loop and never reach the
+table, so their steps are rebuilt when the next tabled opcode of the same frame runs: only
+pushes can sit between the two, their values are the top of the stack, and each cost 3 gas.
+"""
+
+from typing import Any
+
+from ethrex.evm.frame import Frame
+from ethrex.evm.table import tables_for
+from ethrex.forks import ForkRules
+
+OPCODE_NAMES: dict[int, str] = {
+    0x00: "STOP", 0x01: "ADD", 0x02: "MUL", 0x03: "SUB", 0x04: "DIV", 0x05: "SDIV", 0x06: "MOD",
+    0x07: "SMOD", 0x08: "ADDMOD", 0x09: "MULMOD", 0x0A: "EXP", 0x0B: "SIGNEXTEND", 0x10: "LT",
+    0x11: "GT", 0x12: "SLT", 0x13: "SGT", 0x14: "EQ", 0x15: "ISZERO", 0x16: "AND", 0x17: "OR",
+    0x18: "XOR", 0x19: "NOT", 0x1A: "BYTE", 0x1B: "SHL", 0x1C: "SHR", 0x1D: "SAR", 0x1E: "CLZ",
+    0x20: "KECCAK256", 0x30: "ADDRESS", 0x31: "BALANCE", 0x32: "ORIGIN", 0x33: "CALLER",
+    0x34: "CALLVALUE", 0x35: "CALLDATALOAD", 0x36: "CALLDATASIZE", 0x37: "CALLDATACOPY",
+    0x38: "CODESIZE", 0x39: "CODECOPY", 0x3A: "GASPRICE", 0x3B: "EXTCODESIZE",
+    0x3C: "EXTCODECOPY", 0x3D: "RETURNDATASIZE", 0x3E: "RETURNDATACOPY", 0x3F: "EXTCODEHASH",
+    0x40: "BLOCKHASH", 0x41: "COINBASE", 0x42: "TIMESTAMP", 0x43: "NUMBER", 0x44: "PREVRANDAO",
+    0x45: "GASLIMIT", 0x46: "CHAINID", 0x47: "SELFBALANCE", 0x48: "BASEFEE", 0x49: "BLOBHASH",
+    0x4A: "BLOBBASEFEE", 0x50: "POP", 0x51: "MLOAD", 0x52: "MSTORE", 0x53: "MSTORE8",
+    0x54: "SLOAD", 0x55: "SSTORE", 0x56: "JUMP", 0x57: "JUMPI", 0x58: "PC", 0x59: "MSIZE",
+    0x5A: "GAS", 0x5B: "JUMPDEST", 0x5C: "TLOAD", 0x5D: "TSTORE", 0x5E: "MCOPY", 0x5F: "PUSH0",
+    0xF0: "CREATE", 0xF1: "CALL", 0xF2: "CALLCODE", 0xF3: "RETURN", 0xF4: "DELEGATECALL",
+    0xF5: "CREATE2", 0xFA: "STATICCALL", 0xFD: "REVERT", 0xFE: "INVALID", 0xFF: "SELFDESTRUCT",
+}
+OPCODE_NAMES.update({0x60 + i: f"PUSH{i + 1}" for i in range(32)})
+OPCODE_NAMES.update({0x80 + i: f"DUP{i + 1}" for i in range(16)})
+OPCODE_NAMES.update({0x90 + i: f"SWAP{i + 1}" for i in range(16)})
+OPCODE_NAMES.update({0xA0 + i: f"LOG{i}" for i in range(5)})
+
+CALL_OPS = {0xF1: "CALL", 0xF2: "CALLCODE", 0xF4: "DELEGATECALL", 0xFA: "STATICCALL"}
+CREATE_OPS = {0xF0: "CREATE", 0xF5: "CREATE2"}
+
+
+def _word(value: int) -> str:
+    return "0x" + value.to_bytes(32, "big").hex()
+
+
+class StructLogger:
+    """geth's default tracer: one entry per executed opcode."""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        options = options or {}
+        self.with_stack = not options.get("disableStack", False)
+        self.with_storage = not options.get("disableStorage", False)
+        self.with_memory = bool(options.get("enableMemory", False))
+        self.with_return = bool(options.get("enableReturnData", False))
+        self.logs: list[dict[str, Any]] = []
+        self._resume: dict[int, tuple[Frame, int]] = {}  # frame -> pc after its last tabled op
+        self._storage: dict[bytes, dict[str, str]] = {}
+
+    def tables(self, rules: ForkRules) -> list[Any]:
+        handlers, gas_table, _, _ = tables_for(rules)
+        wrapped = list(handlers)
+        for op, handler in enumerate(handlers):
+            wrapped[op] = self._wrap(op, handler, gas_table[op])
+        return wrapped
+
+    def _entry(self, frame: Frame, pc: int, op: int, gas: int, stack: list[int]) -> dict[str, Any]:
+        entry: dict[str, Any] = {"pc": pc, "op": OPCODE_NAMES.get(op, f"opcode 0x{op:x}"),
+                                 "gas": gas, "gasCost": 0, "depth": frame.depth + 1}
+        if self.with_stack:
+            entry["stack"] = [hex(v) for v in stack]
+        if self.with_memory:
+            mem = bytes(frame.memory)
+            entry["memory"] = ["0x" + mem[i : i + 32].hex() for i in range(0, len(mem), 32)]
+        if self.with_return:
+            entry["returnData"] = "0x" + frame.return_data.hex()
+        refund = frame.state.refund
+        if refund:
+            entry["refund"] = refund
+        return entry
+
+    def _wrap(self, op: int, handler: Any, static_gas: int) -> Any:
+        logs = self.logs
+        resume = self._resume
+
+        def traced(frame: Frame) -> None:
+            pc = frame.pc - 1
+            gas_before = frame.gas + static_gas
+            known = resume.get(id(frame))
+            start = known[1] if known is not None and known[0] is frame else 0
+            stack = frame.stack
+            if start < pc:  # rebuild the inline PUSH steps between the last tabled op and this
+                code = frame.padded
+                pushes = []
+                p = start
+                while p < pc:
+                    push_op = code[p]
+                    pushes.append((p, push_op))
+                    p += push_op - 0x5E if 0x5F < push_op < 0x80 else 1
+                depth_base = len(stack) - len(pushes)
+                g = gas_before + 3 * len(pushes)
+                for i, (p, push_op) in enumerate(pushes):
+                    entry = self._entry(frame, p, push_op, g, stack[: depth_base + i])
+                    entry["gasCost"] = 3
+                    logs.append(entry)
+                    g -= 3
+            entry = self._entry(frame, pc, op, gas_before, stack)
+            if self.with_storage and op in (0x54, 0x55) and stack:
+                slots = self._storage.setdefault(frame.target, {})
+                key = stack[-1]
+                value = stack[-2] if op == 0x55 and len(stack) > 1 else \
+                    frame.state.get_storage(frame.target, key)
+                slots[_word(key)] = _word(value)
+                entry["storage"] = dict(slots)
+            logs.append(entry)
+            try:
+                handler(frame)
+            except Exception as exc:
+                entry["error"] = type(exc).__name__
+                raise
+            finally:
+                entry["gasCost"] = max(gas_before - frame.gas, 0)
+                resume[id(frame)] = (frame, frame.pc)
+
+        return traced
+
+    def result(self, gas_used: int, failed: bool, output: bytes) -> dict[str, Any]:
+        return {"gas": gas_used, "failed": failed, "returnValue": "0x" + output.hex(),
+                "structLogs": self.logs}
+
+
+class CallTracer:
+    """geth's ``callTracer``: the tree of calls with their inputs, outputs and gas."""
+
+    def __init__(self, options: dict[str, Any] | None = None) -> None:
+        config = (options or {}).get("tracerConfig") or {}
+        self.only_top = bool(config.get("onlyTopCall", False))
+        self.with_log = bool(config.get("withLog", False))
+        self.stack: list[dict[str, Any]] = []
+
+    def begin(self, kind: str, sender: bytes, to: bytes, value: int, gas: int,
+              data: bytes) -> None:
+        self.stack = [{"type": kind, "from": "0x" + sender.hex(), "to": "0x" + to.hex(),
+                       "value": hex(value), "gas": hex(gas), "input": "0x" + data.hex()}]
+
+    def tables(self, rules: ForkRules) -> list[Any]:
+        handlers, gas_table, _, _ = tables_for(rules)
+        wrapped = list(handlers)
+        if self.only_top:
+            return wrapped
+        for op in (*CALL_OPS, *CREATE_OPS, 0xFF):
+            wrapped[op] = self._wrap(op, handlers[op], gas_table[op])
+        return wrapped
+
+    def _wrap(self, op: int, handler: Any, static_gas: int) -> Any:
+        def traced(frame: Frame) -> None:
+            stack = frame.stack
+            mem = frame.memory
+            node: dict[str, Any]
+            if op in CALL_OPS:
+                has_value = op in (0xF1, 0xF2)
+                args = stack[-7:] if has_value else stack[-6:]
+                args = args[::-1]
+                gas_req, to = args[0], args[1].to_bytes(32, "big")[12:]
+                value = args[2] if has_value else 0
+                off, size = (args[3], args[4]) if has_value else (args[2], args[3])
+                node = {"type": CALL_OPS[op], "from": "0x" + frame.target.hex(),
+                        "to": "0x" + to.hex(), "gas": hex(gas_req),
+                        "input": "0x" + bytes(mem[off : off + size]).ljust(size, b"\0").hex()}
+                if op != 0xFA:
+                    node["value"] = hex(value if op != 0xF4 else frame.value)
+            elif op in CREATE_OPS:
+                value, off, size = stack[-1], stack[-2], stack[-3]
+                node = {"type": CREATE_OPS[op], "from": "0x" + frame.target.hex(),
+                        "value": hex(value), "gas": hex(frame.gas),
+                        "input": "0x" + bytes(mem[off : off + size]).ljust(size, b"\0").hex()}
+            else:
+                node = {"type": "SELFDESTRUCT", "from": "0x" + frame.target.hex(),
+                        "to": "0x" + stack[-1].to_bytes(32, "big")[12:].hex(),
+                        "value": hex(frame.state.get_balance(frame.target)), "gas": "0x0",
+                        "input": "0x"}
+            self.stack.append(node)
+            gas_before = frame.gas + static_gas
+            try:
+                handler(frame)
+            except Exception as exc:
+                node["error"] = type(exc).__name__
+                raise
+            finally:
+                self.stack.pop()
+                parent = self.stack[-1] if self.stack else None
+                if parent is not None:
+                    parent.setdefault("calls", []).append(node)
+            node["gasUsed"] = hex(max(gas_before - frame.gas, 0))
+            if op in CALL_OPS:
+                node["output"] = "0x" + frame.return_data.hex()
+                if stack and stack[-1] == 0:
+                    node["error"] = "execution reverted"
+            elif op in CREATE_OPS:
+                if stack and stack[-1]:
+                    node["to"] = "0x" + stack[-1].to_bytes(32, "big")[12:].hex()
+                else:
+                    node["error"] = "contract creation failed"
+
+        return traced
+
+    def result(self, gas_used: int, error: Exception | None, reverted: bool,
+               output: bytes) -> dict[str, Any]:
+        top = self.stack[0] if self.stack else {}
+        top["gasUsed"] = hex(gas_used)
+        top["output"] = "0x" + output.hex()
+        if error is not None:
+            top["error"] = "execution reverted" if reverted else type(error).__name__
+        return top
+
+
+def prestate(pre: Any, post: Any) -> dict[str, Any]:
+    """geth's ``prestateTracer`` (non-diff mode): the touched accounts as they were before,
+    from ``pre`` (the state before the transaction) and the accounts ``post`` loaded."""
+    out: dict[str, Any] = {}
+    for address in list(post.accounts):
+        info = pre.get_account(address)
+        if info is None:
+            continue
+        nonce, balance, _ = info
+        entry: dict[str, Any] = {"balance": hex(balance)}
+        if nonce:
+            entry["nonce"] = nonce
+        code = pre.get_code(address)
+        if code:
+            entry["code"] = "0x" + code.hex()
+        slots = post.storage.get(address)
+        if slots:
+            entry["storage"] = {_word(k): _word(pre.get_storage(address, k)) for k in slots}
+        out["0x" + address.hex()] = entry
+    return out
