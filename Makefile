@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench profile clean
+.PHONY: install run test test-slow bench profile clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest -n 2 -q tests
+
+# also the fixture files listed in tests/ef/slow_files.txt (minutes each)
+test-slow: $(STAMP)
+	ETHREX_SLOW_TESTS=1 $(PY) -m pytest -n 2 -q tests/ef
 
 # BENCH_ARGS e.g. "--engines ethrex,revm --no-worst" or "--generated --scale small"
 bench: $(STAMP)

@@ -1,16 +1,39 @@
-"""Shared plumbing of the fixture-suite tests: one pytest case per fixture file."""
+"""Shared plumbing of the fixture-suite tests: one pytest case per fixture file.
 
+A few fixture files take minutes each (``slow_files.txt`` lists them with the measured time):
+``make test`` leaves them out so that the suite fits CI's budget, ``make test-slow`` (or
+``ETHREX_SLOW_TESTS=1``) runs them too, and ``ethrex test KIND FILE`` runs any of them alone.
+"""
+
+import os
 from pathlib import Path
 
 from ethrex.fixtures import fixture_files, run_files
 from tests.fixtures_root import fixtures_root
 
 
+SLOW_FILES_LIST = Path(__file__).with_name("slow_files.txt")
+
+
+def slow_files() -> dict[str, str]:
+    """``<path below the fixtures root>  # reason`` lines; every listed file must exist."""
+    listed = load_known_failures(SLOW_FILES_LIST)
+    root = fixtures_root()
+    missing = [name for name in listed if not (root / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"slow_files.txt lists missing files: {missing}")
+    return listed
+
+
 def files_under(relative: str) -> list[Path]:
-    """Every fixture file below ``fixtures_root()/relative``; raises when there is none."""
+    """Every fixture file below ``fixtures_root()/relative`` except the slow ones (unless
+    ``ETHREX_SLOW_TESTS=1``); raises when there is none."""
     files = fixture_files([fixtures_root() / relative])
     if not files:
         raise FileNotFoundError(f"no fixture files under {relative}")
+    if os.environ.get("ETHREX_SLOW_TESTS") != "1":
+        slow = slow_files()
+        files = [path for path in files if file_id(path) not in slow]
     return files
 
 
