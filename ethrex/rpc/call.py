@@ -417,7 +417,7 @@ class CallHandlers:
         gas = self._gas(args, env)
         from ethrex.evm.vm import _precompiles
 
-        excluded = {args.sender, *_precompiles(rules)}
+        excluded = {args.sender, env.coinbase, *_precompiles(rules)}
         if args.to:
             excluded.add(args.to)
         else:

@@ -110,7 +110,7 @@ class EthReads:
             leaf = storage_trie.get(key)
             value = 0 if leaf is None else rlp.decode_int(rlp.decode(leaf))
             proof = storage_trie.prove(key) if storage_root != EMPTY_ROOT else []
-            storage.append({"key": text, "value": qty(value),
+            storage.append({"key": qty(slot), "value": qty(value),
                             "proof": [data(node) for node in proof]})
         return {
             "address": data(addr),
@@ -220,6 +220,17 @@ class EthReads:
                               self.view.senders(block, block_hash))
         return items[index]
 
+    def capabilities(self) -> dict[str, Any]:
+        """What this archive node can serve: everything from genesis."""
+        head = self.view.head()
+        full = {"disabled": False, "oldestBlock": qty(0)}
+        return {
+            "head": {"number": qty(head.number), "hash": data(head.hash())},
+            "state": dict(full), "tx": dict(full),
+            "logs": {**full, "deleteStrategy": {"type": "none"}},
+            "receipts": dict(full), "blocks": dict(full), "stateproofs": dict(full),
+        }
+
     # -- raw transactions ----------------------------------------------------------------------
 
     def send_raw_transaction(self, raw: Any) -> str:
@@ -289,6 +300,7 @@ def eth_handlers(ctx: Any) -> dict[str, Handler]:
         "eth_getTransactionReceipt": r.get_transaction_receipt,
         "eth_sendRawTransaction": r.send_raw_transaction,
         "eth_config": eth_config_handler(view),
+        "eth_capabilities": r.capabilities,
     }
     handlers.update(FeeHandlers(view).table())
     handlers.update(CallHandlers(view).table())

@@ -24,7 +24,13 @@ def load_node(root: Path) -> NodeContext:
     chain = Blockchain.open(Store.in_memory(), load_genesis(root / "genesis.json"))
     for block in decode_blocks((root / "chain.rlp").read_bytes()):
         chain.add_block(block)
-    return NodeContext(chain=chain, jwt_secret=JWT_SECRET)
+    ctx = NodeContext(chain=chain, jwt_secret=JWT_SECRET)
+    try:
+        from ethrex.blockchain.mempool import Mempool
+    except ImportError:  # no pool yet: eth_sendRawTransaction answers -32000
+        return ctx
+    ctx.mempool = Mempool(chain)
+    return ctx
 
 
 def forkchoice_from_headfcu(ctx: NodeContext, root: Path) -> dict[str, Any]:
