@@ -528,10 +528,22 @@ def _executor(ctx: Any) -> ThreadPoolExecutor:
     return _EXECUTOR
 
 
+def shared_engine(ctx: Any) -> EngineApi:
+    """The node's one ``EngineApi`` (kept in ``ctx.extra``), so that the engine port and the
+    dev producer see the same payload jobs and invalid blocks."""
+    extra = getattr(ctx, "extra", None)
+    if not isinstance(extra, dict):
+        return EngineApi(ctx)
+    api = extra.get("engine_api")
+    if api is None:
+        api = extra["engine_api"] = EngineApi(ctx)
+    return api  # type: ignore[no-any-return]
+
+
 def engine_handlers(ctx: Any, api: EngineApi | None = None) -> dict[str, Callable[..., Any]]:
     """``engine_*`` (and ``testing_buildBlockV1``) handlers for ``RpcServer``; each call runs on
     the block-execution thread."""
-    engine = api if api is not None else EngineApi(ctx)
+    engine = api if api is not None else shared_engine(ctx)
 
     def wrap(fn: Callable[[list[Any]], Any]) -> Callable[..., Any]:
         async def handler(*params: Any) -> Any:

@@ -1,0 +1,249 @@
+"""Dev mode (``ethrex --dev``): a one-command local chain with a built-in block producer.
+
+The producer plays the consensus client through the same Engine API handlers a real one
+calls: forkchoiceUpdatedV3 with attributes, getPayload, newPayload, forkchoiceUpdated to the new
+block. It makes a block every ``period`` seconds, or, without a period, as soon as a transaction
+arrives. The chain runs the newest fork from genesis, and the ten accounts of the well-known
+test mnemonic (the ones anvil and hardhat fund) hold 10,000 ether each.
+"""
+
+import asyncio
+import hashlib
+import hmac
+import sys
+import time
+import unicodedata
+from collections.abc import Callable
+from functools import cache
+from typing import Any, TextIO
+
+from coincurve import PrivateKey
+
+from ethrex.crypto.secp256k1 import SECP256K1N, private_key_to_address
+from ethrex.forks import Fork
+from ethrex.primitives import hex_to_bytes, keccak256
+from ethrex.types.genesis import BlobParams, ChainConfig, Genesis, GenesisAccount
+
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEV_CHAIN_ID = 31337  # anvil's and hardhat's, so their scripts' signatures fit
+DEV_ACCOUNTS = 10
+DEV_BALANCE = 10_000 * 10**18
+DEV_GAS_LIMIT = 30_000_000
+DEV_BASE_FEE = 1_000_000_000
+HARDENED = 0x80000000
+
+# The system contracts the forks from Cancun on call (deployed code from each EIP).
+SYSTEM_CONTRACTS = {
+    # EIP-4788 beacon roots
+    "0x000f3df6d732807ef1319fb7b8bb8522d0beac02": (
+        "3373fffffffffffffffffffffffffffffffffffffffe14604d57602036146024575f5ffd5b5f358015604957"
+        "62001fff810690815414603c575f5ffd5b62001fff01545f5260205ff35b5f5ffd5b62001fff42064281555f"
+        "359062001fff015500"
+    ),
+    # EIP-2935 history storage
+    "0x0000f90827f1c53a10cb7a02335b175320002935": (
+        "3373fffffffffffffffffffffffffffffffffffffffe14604657602036036042575f35600143038111604257"
+        "611fff81430311604257611fff9006545f5260205ff35b5f5ffd5b5f35611fff60014303065500"
+    ),
+    # EIP-7002 withdrawal requests
+    "0x00000961ef480eb55e80d19ad83579a64c007002": (
+        "3373fffffffffffffffffffffffffffffffffffffffe1460cb5760115f54807fffffffffffffffffffffffff"
+        "ffffffffffffffffffffffffffffffffffffffff146101f457600182026001905f5b5f821115606857810190"
+        "83028483029004916001019190604d565b909390049250505036603814608857366101f457346101f4575f52"
+        "60205ff35b34106101f457600154600101600155600354806003026004013381556001015f35815560010160"
+        "203590553360601b5f5260385f601437604c5fa0600101600355005b6003546002548082038060101160df57"
+        "5060105b5f5b8181146101835782810160030260040181604c02815460601b81526014018160010154815260"
+        "20019060020154807fffffffffffffffffffffffffffffffff00000000000000000000000000000000168252"
+        "906010019060401c908160381c81600701538160301c81600601538160281c81600501538160201c81600401"
+        "538160181c81600301538160101c81600201538160081c81600101535360010160e1565b9101809214610195"
+        "57906002556101a0565b90505f6002555f6003555b5f54807fffffffffffffffffffffffffffffffffffffff"
+        "ffffffffffffffffffffffffff14156101cd57505f5b6001546002828201116101e25750505f6101e8565b01"
+        "600290035b5f555f600155604c025ff35b5f5ffd"
+    ),
+    # EIP-7251 consolidation requests
+    "0x0000bbddc7ce488642fb579f8b00f3a590007251": (
+        "3373fffffffffffffffffffffffffffffffffffffffe1460d35760115f54807fffffffffffffffffffffffff"
+        "ffffffffffffffffffffffffffffffffffffffff1461019a57600182026001905f5b5f821115606857810190"
+        "83028483029004916001019190604d565b9093900492505050366060146088573661019a573461019a575f52"
+        "60205ff35b341061019a57600154600101600155600354806004026004013381556001015f35815560010160"
+        "2035815560010160403590553360601b5f5260605f60143760745fa0600101600355005b6003546002548082"
+        "038060021160e7575060025b5f5b8181146101295782810160040260040181607402815460601b8152601401"
+        "81600101548152602001816002015481526020019060030154905260010160e9565b910180921461013b5790"
+        "600255610146565b90505f6002555f6003555b5f54807fffffffffffffffffffffffffffffffffffffffffff"
+        "ffffffffffffffffffffff141561017357505f5b6001546001828201116101885750505f61018e565b016001"
+        "90035b5f555f6001556074025ff35b5f5ffd"
+    ),
+}
+
+
+# -- BIP-39 seed and BIP-32 derivation ---------------------------------------------------------
+
+def mnemonic_to_seed(mnemonic: str, passphrase: str = "") -> bytes:
+    """BIP-39: PBKDF2-HMAC-SHA512 over the NFKD mnemonic, salt "mnemonic" + passphrase."""
+    words = unicodedata.normalize("NFKD", mnemonic).encode()
+    salt = unicodedata.normalize("NFKD", "mnemonic" + passphrase).encode()
+    return hashlib.pbkdf2_hmac("sha512", words, salt, 2048)
+
+
+def derive_private_key(seed: bytes, path: str) -> bytes:
+    """BIP-32 private derivation along ``path`` such as ``m/44'/60'/0'/0/0``."""
+    digest = hmac.new(b"Bitcoin seed", seed, hashlib.sha512).digest()
+    key, chain_code = int.from_bytes(digest[:32], "big"), digest[32:]
+    parts = path.split("/")
+    if parts[0] != "m":
+        raise ValueError(f"derivation path must start with m: {path!r}")
+    for part in parts[1:]:
+        index = int(part.rstrip("'")) + (HARDENED if part.endswith("'") else 0)
+        key_bytes = key.to_bytes(32, "big")
+        if index & HARDENED:
+            data = b"\x00" + key_bytes + index.to_bytes(4, "big")
+        else:
+            data = PrivateKey(key_bytes).public_key.format(compressed=True) + index.to_bytes(4,
+                                                                                           "big")
+        digest = hmac.new(chain_code, data, hashlib.sha512).digest()
+        tweak = int.from_bytes(digest[:32], "big")
+        key = (tweak + key) % SECP256K1N
+        if tweak >= SECP256K1N or key == 0:
+            raise ValueError(f"invalid child key at {part} (try the next index)")
+        chain_code = digest[32:]
+    return key.to_bytes(32, "big")
+
+
+@cache
+def dev_accounts(count: int = DEV_ACCOUNTS) -> tuple[tuple[bytes, bytes], ...]:
+    """(address, private key) of the first ``count`` accounts of ``DEV_MNEMONIC`` at
+    m/44'/60'/0'/0/i."""
+    seed = mnemonic_to_seed(DEV_MNEMONIC)
+    out = []
+    for i in range(count):
+        key = derive_private_key(seed, f"m/44'/60'/0'/0/{i}")
+        out.append((private_key_to_address(key), key))
+    return tuple(out)
+
+
+def checksum_address(address: bytes) -> str:
+    """EIP-55 mixed-case hex."""
+    hex_addr = address.hex()
+    digest = keccak256(hex_addr.encode()).hex()
+    return "0x" + "".join(c.upper() if int(digest[i], 16) >= 8 else c
+                          for i, c in enumerate(hex_addr))
+
+
+# -- genesis -----------------------------------------------------------------------------------
+
+def dev_genesis() -> Genesis:
+    """The dev chain: every fork through Osaka at genesis, the test accounts funded and the
+    system contracts deployed."""
+    config = ChainConfig(
+        chain_id=DEV_CHAIN_ID, homestead_block=0, eip150_block=0, eip155_block=0,
+        eip158_block=0, byzantium_block=0, constantinople_block=0, petersburg_block=0,
+        istanbul_block=0, muir_glacier_block=0, berlin_block=0, london_block=0,
+        arrow_glacier_block=0, gray_glacier_block=0, merge_netsplit_block=0,
+        terminal_total_difficulty=0, terminal_total_difficulty_passed=True,
+        shanghai_time=0, cancun_time=0, prague_time=0, osaka_time=0,
+        blob_schedule=(("cancun", BlobParams(3, 6, 3338477)),
+                       ("prague", BlobParams(6, 9, 5007716)),
+                       ("osaka", BlobParams(6, 9, 5007716))),
+    )
+    alloc = {address: GenesisAccount(balance=DEV_BALANCE) for address, _ in dev_accounts()}
+    for address, code in SYSTEM_CONTRACTS.items():
+        alloc[hex_to_bytes(address)] = GenesisAccount(nonce=1, code=bytes.fromhex("".join(code)))
+    return Genesis(config=config, alloc=alloc, gas_limit=DEV_GAS_LIMIT, difficulty=0,
+                   base_fee_per_gas=DEV_BASE_FEE, extra_data=b"ethrex dev")
+
+
+def print_dev_accounts(out: TextIO = sys.stdout) -> None:
+    """The funded accounts and their keys, as anvil prints them."""
+    lines = ["", "Dev mode: prefunded accounts (10000 ETH each)", "=" * 46]
+    for i, (address, key) in enumerate(dev_accounts()):
+        lines.append(f"({i}) {checksum_address(address)}  key 0x{key.hex()}")
+    lines.append(f"Mnemonic: {DEV_MNEMONIC}  (path m/44'/60'/0'/0/i, chain id {DEV_CHAIN_ID})")
+    print("\n".join(lines), file=out, flush=True)
+
+
+# -- the producer ------------------------------------------------------------------------------
+
+def _shared_handlers(ctx: Any) -> dict[str, Callable[..., Any]]:
+    from ethrex.rpc.engine import engine_handlers
+
+    return engine_handlers(ctx)
+
+
+async def produce_block(ctx: Any, handlers: dict[str, Callable[..., Any]] | None = None
+                        ) -> bytes:
+    """One block through the Engine API, as a consensus client would make it; returns its
+    hash."""
+    h = handlers if handlers is not None else _shared_handlers(ctx)
+    head = ctx.chain.head_header()
+    head_hash = "0x" + head.hash().hex()
+    timestamp = max(int(time.time()), head.timestamp + 1)
+    beacon_root = keccak256(b"ethrex dev beacon root" + (head.number + 1).to_bytes(8, "big"))
+    attrs = {
+        "timestamp": hex(timestamp),
+        "prevRandao": "0x" + keccak256(head.hash()).hex(),
+        "suggestedFeeRecipient": "0x" + bytes(20).hex(),
+        "withdrawals": [],
+        "parentBeaconBlockRoot": "0x" + beacon_root.hex(),
+    }
+    state = {"headBlockHash": head_hash, "safeBlockHash": head_hash,
+             "finalizedBlockHash": head_hash}
+    fcu = await h["engine_forkchoiceUpdatedV3"](state, attrs)
+    payload_id = fcu["payloadId"]
+    fork = ctx.chain.rules_for(head).fork
+    get_version = 5 if fork >= Fork.OSAKA else 4 if fork >= Fork.PRAGUE else 3
+    envelope = await h[f"engine_getPayloadV{get_version}"](payload_id)
+    payload = envelope["executionPayload"]
+    hashes = _versioned_hashes(payload["transactions"])
+    if get_version >= 4:
+        status = await h["engine_newPayloadV4"](payload, hashes, attrs["parentBeaconBlockRoot"],
+                                                envelope["executionRequests"])
+    else:
+        status = await h["engine_newPayloadV3"](payload, hashes, attrs["parentBeaconBlockRoot"])
+    if status["status"] != "VALID":
+        raise RuntimeError(f"dev block rejected by our own engine: {status}")
+    new_head = payload["blockHash"]
+    await h["engine_forkchoiceUpdatedV3"]({"headBlockHash": new_head, "safeBlockHash": new_head,
+                                          "finalizedBlockHash": new_head}, None)
+    return hex_to_bytes(new_head)
+
+
+def _versioned_hashes(raw_txs: list[str]) -> list[str]:
+    from ethrex.rpc.engine_types import blob_versioned_hashes
+    from ethrex.types.transactions import decode_transaction
+
+    txs = [decode_transaction(hex_to_bytes(t)) for t in raw_txs]
+    return ["0x" + vh.hex() for vh in blob_versioned_hashes(txs)]
+
+
+async def run_dev_producer(ctx: Any, period: float | None,
+                           on_block: Callable[[bytes], None] | None = None) -> None:
+    """Produce blocks until cancelled: every ``period`` seconds, or (None) as soon as a
+    transaction arrives. Prints the dev accounts first."""
+    print_dev_accounts()
+    handlers = _shared_handlers(ctx)
+    loop = asyncio.get_running_loop()
+    arrived = asyncio.Event()
+    mempool = getattr(ctx, "mempool", None)
+
+    def wake(_tx_hash: bytes) -> None:
+        loop.call_soon_threadsafe(arrived.set)
+
+    if mempool is not None:
+        mempool.listeners.append(wake)
+    try:
+        while True:
+            if period:
+                await asyncio.sleep(period)
+            else:
+                await arrived.wait()
+            arrived.clear()
+            block_hash = await produce_block(ctx, handlers)
+            if on_block is not None:
+                on_block(block_hash)
+            # Without a period, keep going while transactions are left (a full block or a
+            # burst that arrived during the build).
+            if not period and mempool is not None and mempool.pending_hashes():
+                arrived.set()
+    finally:
+        if mempool is not None and wake in mempool.listeners:
+            mempool.listeners.remove(wake)
