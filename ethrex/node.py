@@ -135,8 +135,9 @@ def _print_progress(p: ImportProgress) -> None:
 
 def import_file(chain: Blockchain, path: str) -> None:
     """Import a chain file with progress lines; ``NodeError`` at the first bad block."""
+    every = 0.0 if log.isEnabledFor(logging.DEBUG) else 1.0  # debug: a line per block
     try:
-        result = import_chain_file(chain, path, _print_progress)
+        result = import_chain_file(chain, path, _print_progress, every)
     except FileNotFoundError:
         raise NodeError(f"import: no such file {path}") from None
     except ChainFileError as exc:
@@ -207,6 +208,23 @@ def run_node(args: argparse.Namespace) -> int:
     """Open the chain (importing ``--import`` first), serve until SIGINT/SIGTERM."""
     if args.import_path:
         check_chain_file(args.import_path)
+    # Until the event loop takes over, SIGTERM stops the node like Ctrl-C: between blocks or
+    # inside one, whose store transaction then never commits.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _run_node(args)
+    except KeyboardInterrupt:
+        print("ethrex: stopped", flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _run_node(args: argparse.Namespace) -> int:
     chain, datadir = open_chain(args)
     try:
         if args.import_path:
@@ -247,6 +265,7 @@ async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
         if producer is not None:
             await producer.start()
             started.append(producer)
+        print("ethrex: ready (Ctrl-C or SIGTERM stops)", flush=True)
         await stop.wait()
     finally:
         for item in reversed(started):
