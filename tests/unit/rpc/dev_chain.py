@@ -51,3 +51,18 @@ def build(api: EngineApi, parent: str, timestamp: int, fee_recipient: bytes = by
 
 def new_payload_params(envelope: dict[str, Any]) -> list[Any]:
     return [envelope["executionPayload"], [], "0x" + "11" * 32, envelope["executionRequests"]]
+
+
+def blob_transaction(sender: int = 0, nonce: int = 0) -> Any:
+    """A one-blob transaction in Osaka's network form (EIP-7594 cell proofs)."""
+    from ethrex.crypto import kzg
+    from ethrex.types.network_transactions import BlobTransactionNetwork, kzg_to_versioned_hash
+    from ethrex.types.transactions import BlobTransaction
+
+    blob = b"".join((i + nonce).to_bytes(32, "big") for i in range(kzg.FIELD_ELEMENTS_PER_BLOB))
+    commitment = kzg.blob_to_commitment(blob)
+    _, proofs = kzg.compute_cells_and_kzg_proofs(blob)
+    tx = sign_transaction(BlobTransaction(
+        DEV_CHAIN_ID, nonce, 10**9, 10**11, 21000, dev_accounts()[1][0], 0, b"", (), 10**9,
+        (kzg_to_versioned_hash(commitment),), 0, 0, 0), dev_accounts()[sender][1])
+    return BlobTransactionNetwork(tx, (blob,), (commitment,), tuple(proofs), 1)

@@ -207,3 +207,24 @@ def test_bodies_and_capabilities() -> None:
     assert api.client_version([{"code": "LH", "name": "x", "version": "1", "commit": "0x00"}])
     assert api.get_blobs(1, [["0x01" + "00" * 31]]) == [None]
     assert api.get_blobs(2, [["0x01" + "00" * 31]]) is None
+
+
+def test_blob_transaction_through_payload_and_get_blobs() -> None:
+    from tests.unit.rpc.dev_chain import blob_transaction
+
+    ctx, api = make_node()
+    wrapped = blob_transaction()
+    ctx.mempool.add(wrapped)
+    vh = "0x" + wrapped.tx.blob_versioned_hashes[0].hex()
+    blobs = api.get_blobs(2, [[vh]])
+    assert blobs[0]["blob"] == "0x" + wrapped.blobs[0].hex() and len(blobs[0]["proofs"]) == 128
+    assert api.get_blobs(1, [[vh]]) == [None]  # V1 serves per-blob proofs only
+    env = build(api, _head(ctx), 100)
+    bundle = env["blobsBundle"]
+    assert bundle["commitments"] == ["0x" + wrapped.commitments[0].hex()]
+    assert len(bundle["blobs"]) == 1 and len(bundle["proofs"]) == 128
+    assert env["executionPayload"]["blobGasUsed"] == hex(2**17)
+    params = new_payload_params(env)
+    assert api.new_payload(4, params)["status"] == "INVALID"  # the hash list is missing
+    params[1] = [vh]
+    assert api.new_payload(4, params)["status"] == "VALID"

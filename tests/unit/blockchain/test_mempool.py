@@ -1,0 +1,144 @@
+"""Mempool admission, pending/queued split, replacement, limits and eviction, new heads and
+reorgs, blob sidecars."""
+
+from dataclasses import replace
+
+import pytest
+
+from ethrex.blockchain.mempool import Mempool, PoolError
+from ethrex.errors import InvalidTransaction
+from ethrex.types.transactions import LegacyTransaction, sign_transaction, transaction_hash
+from tests.unit.rpc.dev_chain import build, fc_state, make_node, new_payload_params, transfer
+from ethrex.rpc.devmode import DEV_CHAIN_ID, dev_accounts
+
+
+def _pool(**kwargs: int) -> Mempool:
+    ctx, _ = make_node()
+    return Mempool(ctx.chain, **kwargs)
+
+
+def test_admits_and_splits_pending_and_queued() -> None:
+    pool = _pool()
+    sender = dev_accounts()[0][0]
+    h0 = pool.add(transfer(0, 0))
+    pool.add(transfer(0, 2))  # gap at nonce 1
+    assert pool.get(h0) is not None and len(pool) == 2
+    assert [t.nonce for t in pool.pending()[sender]] == [0]
+    assert [t.nonce for t in pool.queued()[sender]] == [2]
+    assert pool.pending_nonce(sender) == 1
+    pool.add(transfer(0, 1))  # fills the gap
+    assert [t.nonce for t in pool.pending()[sender]] == [0, 1, 2]
+    assert pool.queued() == {}
+    assert len(pool.pending_hashes()) == 3
+
+
+@pytest.mark.parametrize("tx, reason", [
+    (transfer(0, 0, value=10**30), "insufficient funds"),
+    (transfer(0, 0, gas=20000), "intrinsic"),
+    (transfer(0, 0, tip=10, max_fee=5), "max_priority_fee_per_gas"),
+    (transfer(0, 0, gas=40_000_000), "gas"),
+])
+def test_refuses_invalid(tx, reason: str) -> None:
+    pool = _pool()
+    with pytest.raises(InvalidTransaction, match=reason):
+        pool.add(tx)
+    assert len(pool) == 0
+
+
+def test_refuses_wrong_chain_and_duplicates_and_low_nonce() -> None:
+    ctx, api = make_node()
+    pool = ctx.mempool
+    key = dev_accounts()[0][1]
+    wrong_chain = sign_transaction(LegacyTransaction(0, 10**10, 21000, bytes(20), 1, b"", 0, 0,
+                                                     0), key, chain_id=1)
+    with pytest.raises(InvalidTransaction, match="chain"):
+        pool.add(wrong_chain)
+    pool.add(transfer(0, 0))
+    with pytest.raises(PoolError, match="already known"):
+        pool.add(transfer(0, 0))
+    # Include nonce 0, then nonce 0 again is too low.
+    env = build(api, "0x" + ctx.chain.head_header().hash().hex(), 100)
+    api.new_payload(4, new_payload_params(env))
+    api.forkchoice_updated(3, [fc_state(env["executionPayload"]["blockHash"])])
+    assert len(pool) == 0
+    with pytest.raises(PoolError, match="nonce too low"):
+        pool.add(transfer(0, 0, tip=2 * 10**9))
+
+
+def test_replacement_needs_a_ten_percent_bump() -> None:
+    pool = _pool()
+    first = pool.add(transfer(0, 0, tip=10**9, max_fee=10**11))
+    with pytest.raises(PoolError, match="underpriced"):
+        pool.add(transfer(0, 0, tip=10**9 + 10**8 - 1, max_fee=2 * 10**11))
+    with pytest.raises(PoolError, match="underpriced"):
+        pool.add(transfer(0, 0, tip=2 * 10**9, max_fee=10**11 + 10**10 - 1))
+    second = pool.add(transfer(0, 0, tip=11 * 10**8, max_fee=11 * 10**10))
+    assert first not in pool and second in pool and len(pool) == 1
+
+
+def test_per_account_limit() -> None:
+    pool = _pool(max_per_account=3)
+    for n in (0, 2, 1):
+        pool.add(transfer(0, n))
+    with pytest.raises(PoolError, match="nonce too high|account limit"):
+        pool.add(transfer(0, 3))
+    pool.add(transfer(1, 0))  # other senders are not affected
+    assert sorted(pool.by_sender[dev_accounts()[0][0]]) == [0, 1, 2]
+
+
+def test_full_pool_evicts_the_cheapest() -> None:
+    pool = _pool(max_total=2)
+    cheap = pool.add(transfer(0, 0, tip=1))
+    pool.add(transfer(1, 0, tip=5))
+    with pytest.raises(PoolError, match="full"):
+        pool.add(transfer(2, 0, tip=1))  # pays no more than the cheapest
+    rich = pool.add(transfer(2, 0, tip=10))
+    assert cheap not in pool and rich in pool and len(pool) == 2
+
+
+def test_pending_respects_the_base_fee() -> None:
+    pool = _pool()
+    sender = dev_accounts()[0][0]
+    pool.add(transfer(0, 0, tip=1, max_fee=2 * 10**9))
+    pool.add(transfer(0, 1, tip=1, max_fee=10**11))
+    assert len(pool.pending()[sender]) == 2
+    assert sender not in pool.pending(base_fee=3 * 10**9)  # nonce 0 cannot pay: none can
+
+
+def test_listeners_hear_new_transactions() -> None:
+    pool = _pool()
+    heard: list[bytes] = []
+    pool.listeners.append(heard.append)
+    h = pool.add(transfer(0, 0))
+    assert heard == [h]
+
+
+def test_blob_transaction_needs_its_sidecar_and_valid_proofs() -> None:
+    from ethrex.crypto import kzg
+    from ethrex.types.network_transactions import BlobTransactionNetwork, kzg_to_versioned_hash
+    from ethrex.types.transactions import BlobTransaction
+
+    pool = _pool()
+    blob = b"".join(i.to_bytes(32, "big") for i in range(kzg.FIELD_ELEMENTS_PER_BLOB))
+    commitment = kzg.blob_to_commitment(blob)
+    _, cell_proofs = kzg.compute_cells_and_kzg_proofs(blob)
+    account, key = dev_accounts()[0]
+    tx = sign_transaction(BlobTransaction(
+        DEV_CHAIN_ID, 0, 10**9, 10**11, 21000, dev_accounts()[1][0], 0, b"", (), 10**9,
+        (kzg_to_versioned_hash(commitment),), 0, 0, 0), key)
+    with pytest.raises(PoolError, match="without its blobs"):
+        pool.add(tx)
+    legacy_form = BlobTransactionNetwork(tx, (blob,), (commitment,),
+                                         (kzg.compute_blob_proof(blob, commitment),), 0)
+    with pytest.raises(PoolError, match="Osaka"):  # the dev chain runs Osaka: cell proofs
+        pool.add(legacy_form)
+    bad = BlobTransactionNetwork(tx, (blob,), (commitment,),
+                                 tuple([cell_proofs[1]] * 128), 1)
+    with pytest.raises(PoolError, match="invalid blob proofs"):
+        pool.add(bad)
+    good = BlobTransactionNetwork(tx, (blob,), (commitment,), tuple(cell_proofs), 1)
+    h = pool.add(good)
+    assert pool.get_sidecar(h) is good
+    assert pool.get_blob(tx.blob_versioned_hashes[0]) == (good, 0)
+    pool.remove([h])
+    assert pool.get_blob(tx.blob_versioned_hashes[0]) is None
