@@ -13,12 +13,14 @@ p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, d
 
 import argparse
 import asyncio
+import fcntl
 import logging
 import os
 import secrets
 import shutil
 import signal
 import sys
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ log = logging.getLogger("ethrex")
 
 CHAINDATA = "chaindata"  # the store's folder inside the data directory
 JWT_FILE = "jwt.hex"
+LOCK_FILE = "LOCK"
 
 
 class NodeError(EthrexError):
@@ -72,29 +75,51 @@ def network_genesis(args: argparse.Namespace) -> Genesis:
 def dev_genesis() -> Genesis:
     """The dev chain's genesis, from the dev-mode module once it exists."""
     try:
-        from ethrex.rpc import devmode  # type: ignore[attr-defined]
+        from ethrex.rpc.devmode import dev_genesis as make_dev_genesis
     except ImportError:
         raise NodeError("no --network given and dev mode is not available in this build: "
                         "pass --network mainnet|sepolia|hoodi|FILE") from None
-    genesis: Genesis = devmode.dev_genesis()
-    return genesis
+    return make_dev_genesis()
+
+
+_LOCKS: dict[int, int] = {}  # id(store) -> the fd holding its datadir lock
 
 
 def open_store(datadir: Path) -> Store:
-    """The LMDB store in ``datadir/chaindata``; a clear ``NodeError`` when it cannot be."""
+    """The LMDB store in ``datadir/chaindata``, locked against a second ethrex process; a
+    clear ``NodeError`` when it cannot be opened."""
     path = datadir / CHAINDATA
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / ".write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-        return Store.open(path)
+        fd = os.open(datadir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise NodeError(f"datadir {datadir} is in use by another ethrex process") from None
+        try:
+            store = Store.open(path)
+        except BaseException:
+            os.close(fd)
+            raise
+        _LOCKS[id(store)] = fd
+        return store
     except PermissionError:
         raise NodeError(f"datadir {datadir} is not writable") from None
     except OSError as exc:
         raise NodeError(f"datadir {datadir}: {exc.strerror or exc}") from None
+    except NodeError:
+        raise
     except Exception as exc:  # lmdb.Error and friends: the message names the problem
         raise NodeError(f"cannot open the store in {path}: {exc}") from None
+
+
+def close_store(store: Store) -> None:
+    """Close the store and release its datadir lock."""
+    store.close()
+    fd = _LOCKS.pop(id(store), None)
+    if fd is not None:
+        os.close(fd)
 
 
 def open_chain(args: argparse.Namespace) -> tuple[Blockchain, Path]:
@@ -106,7 +131,7 @@ def open_chain(args: argparse.Namespace) -> tuple[Blockchain, Path]:
     try:
         return Blockchain.open(store, genesis), datadir
     except EthrexError as exc:
-        store.close()
+        close_store(store)
         raise NodeError(str(exc)) from None
 
 
@@ -167,7 +192,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         import_file(chain, args.file)
     finally:
-        chain.store.close()
+        close_store(chain.store)
     return 0
 
 
@@ -188,15 +213,17 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"exported {count} blocks #{first}..#{first + count - 1} to {args.file}",
               flush=True)
     finally:
-        chain.store.close()
+        close_store(chain.store)
     return 0
 
 
 def cmd_removedb(args: argparse.Namespace) -> int:
-    path = datadir_of(args) / CHAINDATA
+    datadir = datadir_of(args)
+    path = datadir / CHAINDATA
     if not path.exists():
         print(f"ethrex: no database at {path}", flush=True)
         return 0
+    close_store(open_store(datadir))  # refuses while a node holds the datadir
     shutil.rmtree(path)
     print(f"ethrex: removed {path}", flush=True)
     return 0
@@ -233,73 +260,96 @@ def _run_node(args: argparse.Namespace) -> int:
             else datadir / JWT_FILE
         secret = jwt_secret(secret_path)
         executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
-        ctx = NodeContext(chain=chain, network=args.network or "dev", datadir=datadir,
-                          jwt_secret=secret, executor=executor)
+        ctx = NodeContext(chain=chain, mempool=_mempool(chain), network=args.network or "dev",
+                          datadir=datadir, jwt_secret=secret, executor=executor)
         ctx.extra["args"] = args
         head = chain.head_header()
         print(f"ethrex: head #{head.number} 0x{head.hash().hex()}", flush=True)
         try:
             asyncio.run(serve(ctx, args))
+        except ExceptionGroup as group:  # a task or server failed: say which, exit non-zero
+            first = group.exceptions[0]
+            while isinstance(first, ExceptionGroup):
+                first = first.exceptions[0]
+            if isinstance(first, NodeError):
+                raise first from None
+            log.error("node task failed", exc_info=first)
+            raise NodeError(f"stopped by a failure: {type(first).__name__}: {first}") from None
         finally:
             executor.shutdown(wait=True)
     finally:
-        chain.store.close()
+        close_store(chain.store)
     print("ethrex: stopped", flush=True)
     return 0
 
 
 async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
-    """Start the RPC servers (and dev producer) that exist, wait for a stop signal, stop
-    them in reverse order."""
+    """Start the RPC servers and, with ``--dev``, the block producer; wait for SIGINT or
+    SIGTERM; stop them in reverse order. Every task belongs to one TaskGroup."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     started: list[Any] = []
     try:
-        for name, server in _servers(ctx, args):
-            await server.start()
-            started.append(server)
-            print(f"ethrex: {name} listening on {server.host}:{server.port}", flush=True)
-        producer = _dev_producer(ctx, args)
-        if producer is not None:
-            await producer.start()
-            started.append(producer)
-        print("ethrex: ready (Ctrl-C or SIGTERM stops)", flush=True)
-        await stop.wait()
+        async with asyncio.TaskGroup() as group:
+            for name, server in _servers(ctx, args):
+                try:
+                    await server.start()
+                except OSError as exc:
+                    raise NodeError(f"{name}: cannot listen on {server.host}:{server.port}: "
+                                    f"{exc.strerror or exc}") from None
+                started.append(server)
+                print(f"ethrex: {name} listening on {server.host}:{server.port}", flush=True)
+            producer = _dev_producer(ctx, args)
+            task = group.create_task(producer) if producer is not None else None
+            print("ethrex: ready (Ctrl-C or SIGTERM stops)", flush=True)
+            await stop.wait()
+            if task is not None:
+                task.cancel()
     finally:
-        for item in reversed(started):
-            await item.stop()
+        for server in reversed(started):
+            await server.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
 
 
 def _servers(ctx: NodeContext, args: argparse.Namespace) -> list[tuple[str, Any]]:
-    """The JSON-RPC servers of the node: public HTTP and the JWT-guarded Engine API."""
+    """The JSON-RPC servers of the node: public HTTP and the JWT-guarded Engine API (which
+    serves the public namespaces too, as geth's does)."""
     try:
+        from ethrex.rpc.api import rpc_handlers
         from ethrex.rpc.engine import engine_handlers
-        from ethrex.rpc.eth import eth_handlers
         from ethrex.rpc.server import RpcServer
     except ImportError as exc:
         log.warning("JSON-RPC not available: %s", exc)
         return []
-    public = eth_handlers(ctx)
+    public = rpc_handlers(ctx)
     http = RpcServer(public, args.http_addr, args.http_port)
     engine = RpcServer({**public, **engine_handlers(ctx)}, args.authrpc_addr, args.authrpc_port,
                        jwt_secret=ctx.jwt_secret, vhosts=("*",))
     return [("http", http), ("authrpc", engine)]
 
 
-def _dev_producer(ctx: NodeContext, args: argparse.Namespace) -> Any | None:
-    """The dev-mode block producer (``ethrex.rpc.devmode``) when ``--dev`` asks for it."""
+def _mempool(chain: Blockchain) -> Any | None:
+    try:
+        from ethrex.blockchain.mempool import Mempool
+    except ImportError:
+        return None
+    return Mempool(chain)
+
+
+def _dev_producer(ctx: NodeContext, args: argparse.Namespace) -> Coroutine[Any, Any, None] | None:
+    """The dev-mode block producer (``ethrex.rpc.devmode``) when ``--dev`` asks for it:
+    a block every ``--dev.period`` seconds, or one per transaction when the period is 0."""
     if not args.dev:
         return None
     try:
-        from ethrex.rpc import devmode  # type: ignore[attr-defined]
+        from ethrex.rpc.devmode import run_dev_producer
     except ImportError:
         log.warning("--dev: dev mode is not available in this build")
         return None
-    return devmode.DevProducer(ctx, period=args.dev_period)  # hook point for the dev owner
+    return run_dev_producer(ctx, args.dev_period or None)
 
 
 def main_error(exc: EthrexError) -> int:

@@ -242,9 +242,44 @@ def test_bad_input_leaves_the_store_as_it_was(
         assert main(["import", str(chain_file), *chain_args(locked)]) == 1
         assert "not writable" in _one_error_line(capsys)
 
+    # A datadir another node holds.
+    from ethrex import node
+
+    held = node.open_store(datadir)
+    try:
+        assert main(["import", str(chain_file), *chain_args(datadir)]) == 1
+        assert "in use" in _one_error_line(capsys)
+        assert main(["removedb", "--datadir", str(datadir)]) == 1
+        assert "in use" in _one_error_line(capsys)
+    finally:
+        node.close_store(held)
+
     # A missing chain file, an unknown network.
     assert main(["import", str(tmp_path / "nope.rlp"), *chain_args(datadir)]) == 1
     assert "no such file" in _one_error_line(capsys)
     assert main(["import", str(chain_file), "--network", "nonet",
                  "--datadir", str(datadir)]) == 1
     assert "nonet" in _one_error_line(capsys)
+
+
+def test_no_network_starts_the_dev_chain_with_rpc(tmp_path: Path) -> None:
+    import json
+    import urllib.request
+
+    proc = _ethrex("--datadir", str(tmp_path / "dev"), "--http.port", "0",
+                   "--authrpc.port", "0")
+    lines = _wait_for(proc, "ready")
+    http = next(line for line in lines if "http listening on" in line)
+    port = int(http.rsplit(":", 1)[1])
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}", method="POST", headers={"Content-Type": "application/json"},
+        data=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "eth_chainId",
+                         "params": []}).encode())
+    with urllib.request.urlopen(request, timeout=10) as response:
+        reply = json.loads(response.read())
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    from ethrex.rpc.devmode import dev_genesis
+
+    assert int(reply["result"], 16) == dev_genesis().config.chain_id
