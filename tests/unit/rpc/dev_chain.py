@@ -14,8 +14,11 @@ from ethrex.types.transactions import FeeMarketTransaction, Transaction, sign_tr
 ZERO = "0x" + "00" * 32
 
 
-def make_node(**genesis_changes: Any) -> tuple[NodeContext, EngineApi]:
+def make_node(gas_limit: int | None = None, **genesis_changes: Any
+              ) -> tuple[NodeContext, EngineApi]:
     genesis = dev_genesis()
+    if gas_limit is not None:
+        genesis = replace(genesis, gas_limit=gas_limit)
     if genesis_changes:
         genesis = replace(genesis, config=replace(genesis.config, **genesis_changes))
     chain = Blockchain.open(Store.in_memory(), genesis)
