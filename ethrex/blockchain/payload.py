@@ -22,7 +22,8 @@ from ethrex.blockchain.validation import INITIAL_BASE_FEE, compute_base_fee, com
 from ethrex.errors import InvalidBlock, InvalidTransaction
 from ethrex.execution import system_calls
 from ethrex.execution.apply import apply_transaction
-from ethrex.execution.block import GAS_PER_BLOB, _process_withdrawals, block_env
+from ethrex.evm.env import BlockEnv
+from ethrex.execution.block import GAS_PER_BLOB, BlockContext, _process_withdrawals, block_env
 from ethrex.forks import ForkRules
 from ethrex.primitives import EMPTY_LIST_HASH
 from ethrex.state import StateDB
@@ -100,7 +101,7 @@ class ChainView(Protocol):
 
     def rules_for(self, header: Header) -> ForkRules: ...
     def state_at(self, block_hash: bytes) -> Any: ...
-    def block_context(self, parent: Header) -> Any: ...
+    def block_context(self, parent: Header) -> BlockContext: ...
 
 
 def build_payload(
@@ -148,7 +149,7 @@ def build_payload(
         parent_beacon_block_root=attrs.parent_beacon_block_root if rules.has_beacon_root else None,
     )
     ctx = chain.block_context(parent)
-    env = block_env(template, ctx)  # type: ignore[arg-type]
+    env = block_env(template, ctx)
     state = StateDB(chain.state_at(parent_hash))  # type: ignore[arg-type]
     if rules.has_beacon_root and template.parent_beacon_block_root is not None:
         system_calls.process_beacon_root(state, env, rules, template.parent_beacon_block_root)
@@ -168,7 +169,7 @@ def build_payload(
     requests = None
     if rules.has_requests:  # EIP-7685
         requests = tuple(system_calls.process_requests(
-            state, env, rules, selection.receipts, ctx.deposit_contract))  # type: ignore[attr-defined]
+            state, env, rules, selection.receipts, ctx.deposit_contract))
     bloom = 0
     for r in selection.receipts:
         bloom |= int.from_bytes(r.bloom, "big")
@@ -199,7 +200,7 @@ class _Selection:
     __slots__ = ("state", "env", "rules", "gas_limit", "base_fee", "sidecar_of", "txs",
                  "receipts", "sidecars", "gas_used", "blob_gas_used", "value", "max_blob_gas")
 
-    def __init__(self, state: StateDB, env: object, rules: ForkRules, gas_limit: int,
+    def __init__(self, state: StateDB, env: BlockEnv, rules: ForkRules, gas_limit: int,
                  base_fee: int, sidecar_of: Callable[[bytes], BlobTransactionNetwork | None] | None
                  ) -> None:
         self.state = state
@@ -236,7 +237,7 @@ class _Selection:
                 if sidecar is None and not strict:
                     return False  # a blob transaction whose blobs we cannot hand out stays out
         try:
-            result = apply_transaction(self.state, self.env, tx, self.rules)  # type: ignore[arg-type]
+            result = apply_transaction(self.state, self.env, tx, self.rules)
         except InvalidTransaction:
             if strict:
                 raise
