@@ -156,13 +156,18 @@ class Blockchain:
         """BLOCKHASH for the child of ``parent``, from ``parent``'s own ancestry (not the
         canonical index, which a side chain does not follow). Walks back lazily."""
         number_now = parent.number + 1
-        known: dict[int, bytes] = {parent.number: parent.hash()}
+        parent_hash = parent.hash()
+        known: dict[int, bytes] = {parent.number: parent_hash}
         oldest = [parent]  # the oldest header walked so far
-        get_header = self.store.get_header
+        store = self.store
+        get_header = store.get_header
 
         def block_hash(number: int) -> bytes | None:
             if not number_now - BLOCKHASH_WINDOW <= number < number_now or number < 0:
                 return None
+            # While the parent is canonical its ancestors are the canonical index: one read.
+            if number not in known and store.get_canonical_hash(parent.number) == parent_hash:
+                return store.get_canonical_hash(number)
             header = oldest[0]
             while number not in known and header.number > 0:
                 older = get_header(header.parent_hash)

@@ -267,6 +267,11 @@ def test_blockhash_follows_the_blocks_own_ancestry(store: Store) -> None:
     getter = chain.block_hash_getter(b2.header)
     assert getter(2) == b2.hash() and getter(1) == b1.hash() and getter(0) == g
     assert getter(3) is None
+    canonical = chain.block_hash_getter(a1.header)  # canonical parent: the index answers
+    assert canonical(1) == a1.hash() and canonical(0) == g and canonical(2) is None
+    chain.forkchoice_update(b2.hash())  # now the side chain is canonical
+    assert chain.block_hash_getter(b2.header)(1) == b1.hash()
+    assert chain.block_hash_getter(a1.header)(1) == a1.hash()
 
 
 def test_reopen_lmdb(tmp_path: Path) -> None:
