@@ -15,7 +15,7 @@ from ethrex import rlp
 from ethrex.primitives import EMPTY_HASH, keccak256
 from ethrex.state.backend import AccountInfo
 from ethrex.storage import NodeOverlay, Store
-from ethrex.storage.schema import FLAT_ACCOUNTS, FLAT_STORAGE, META, META_FLAT_STATE_BLOCK
+from ethrex.storage.schema import FLAT_ACCOUNTS, FLAT_STORAGE
 from ethrex.trie import EMPTY_ROOT, Trie
 from ethrex.types.account import Account, decode_account, encode_account
 
@@ -58,11 +58,14 @@ class StoreBackend:
     def _flat_get(self, table: str, key: bytes) -> object:
         """The flat value (None when absent), or ``_MISSING`` when the flat tables have moved
         to another state."""
-        with self.store._snapshot() as view:
-            if view.get(META, META_FLAT_STATE_BLOCK) != self.flat_block:
-                self.flat_block = None
-                return _MISSING
-            return view.get(table, key)
+        flat_block = self.flat_block
+        if flat_block is None:
+            return _MISSING
+        current, value = self.store.get_flat_if_at(flat_block, table, key)
+        if not current:
+            self.flat_block = None
+            return _MISSING
+        return value
 
     def get_record(self, address: bytes) -> Account | None:
         """The full account record (with its storage root), or None."""

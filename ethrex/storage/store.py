@@ -297,6 +297,16 @@ class Store:
         """Hash of the block whose post-state the flat tables hold."""
         return self._get(META, META_FLAT_STATE_BLOCK)
 
+    def get_flat_if_at(
+        self, block_hash: bytes, table: str, key: bytes
+    ) -> tuple[bool, bytes | None]:
+        """``(True, value)`` from a flat table if the flat tables still hold the post-state of
+        ``block_hash``, checked in the same snapshot; ``(False, None)`` once they have moved."""
+        with self._snapshot() as view:
+            if view.get(META, META_FLAT_STATE_BLOCK) != block_hash:
+                return False, None
+            return True, view.get(table, key)
+
     def get_account(self, address: bytes) -> Account | None:
         """The account in the flat (latest) state."""
         data = self._get(FLAT_ACCOUNTS, keccak256(address))

@@ -19,3 +19,20 @@ def test_genesis_hash(network: str) -> None:
     genesis = load_network(network)
     assert genesis.config.chain_id == CHAIN_IDS[network]
     assert genesis_block(genesis).header.hash().hex() == GENESIS_HASHES[network]
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_open_writes_the_genesis_state(network: str) -> None:
+    from ethrex.blockchain.blockchain import Blockchain
+    from ethrex.state import StateDB
+    from ethrex.storage import Store
+
+    genesis = load_network(network)
+    chain = Blockchain.open(Store.in_memory(), genesis)
+    assert chain.head_header().hash().hex() == GENESIS_HASHES[network]
+    state = StateDB(chain.state_at(chain.genesis_hash()))
+    for address, account in list(genesis.alloc.items())[:50]:
+        assert state.get_balance(address) == account.balance
+        assert state.get_code(address) == account.code
+        for slot, value in account.storage.items():
+            assert state.get_storage(address, int.from_bytes(slot, "big")) == value
