@@ -94,6 +94,8 @@ class Mempool:
         self.blobs: dict[bytes, tuple[BlobTransactionNetwork, int]] = {}  # versioned hash
         self.version = 0  # bumped on every change; payload jobs rebuild when it moves
         self.listeners: list[Callable[[bytes], None]] = []  # called with each new tx hash
+        # Sidecars of recently included blob transactions, so a reorg can give them back.
+        self.included_sidecars: dict[bytes, BlobTransactionNetwork] = {}
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -363,6 +365,8 @@ class Mempool:
             for h in included:
                 entry = self.by_hash.get(h)
                 if entry is not None:
+                    if entry.sidecar is not None:
+                        self._remember_sidecar(h, entry.sidecar)
                     self._remove_entry(entry)
             _, state = self._head_state()
             for sender in list(self.by_sender):
@@ -372,13 +376,21 @@ class Mempool:
             for block in removed:
                 for tx in block.transactions:
                     h = transaction_hash(tx)
-                    if h in included or h in self.by_hash or isinstance(tx, BlobTransaction):
+                    if h in included or h in self.by_hash:
                         continue
+                    sidecar = self.included_sidecars.get(h)
+                    if isinstance(tx, BlobTransaction) and sidecar is None:
+                        continue  # its blobs are gone: it cannot be served or proposed
                     try:
-                        self._insert(self._validate(tx, h, None))
+                        self._insert(self._validate(tx, h, sidecar))
                     except InvalidTransaction:
                         pass  # no longer valid on the new chain
             self.version += 1
+
+    def _remember_sidecar(self, tx_hash: bytes, sidecar: BlobTransactionNetwork) -> None:
+        if len(self.included_sidecars) >= self.max_blob_txs:
+            self.included_sidecars.pop(next(iter(self.included_sidecars)))
+        self.included_sidecars[tx_hash] = sidecar
 
 
 def _compute_cells(blob: bytes) -> list[bytes]:

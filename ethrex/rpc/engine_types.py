@@ -12,28 +12,14 @@ from typing import Any
 
 from ethrex.blockchain.payload import PayloadAttributes
 from ethrex.primitives import EMPTY_LIST_HASH
+from ethrex.rpc.errors import INVALID_PARAMS, RpcError
 from ethrex.trie import ordered_root
 from ethrex.types.block import Block
 from ethrex.types.header import Header
 from ethrex.types.transactions import Transaction, decode_transaction, encode_transaction
 from ethrex.types.withdrawal import Withdrawal, encode_withdrawal
 
-try:
-    from ethrex.rpc.errors import RpcError
-except ImportError:  # stand-in until the RPC owner's ethrex/rpc/errors.py lands
-
-    class RpcError(Exception):  # type: ignore[no-redef]
-        """A JSON-RPC error: ``code``, ``message`` and optional ``data``."""
-
-        def __init__(self, code: int, message: str, data: Any = None) -> None:
-            super().__init__(message)
-            self.code = code
-            self.message = message
-            self.data = data
-
-
 # Engine API error codes (execution-apis src/engine/common.md#errors).
-INVALID_PARAMS = -32602
 UNKNOWN_PAYLOAD = -38001
 INVALID_FORKCHOICE_STATE = -38002
 INVALID_PAYLOAD_ATTRIBUTES = -38003

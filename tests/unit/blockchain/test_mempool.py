@@ -142,3 +142,25 @@ def test_blob_transaction_needs_its_sidecar_and_valid_proofs() -> None:
     assert pool.get_blob(tx.blob_versioned_hashes[0]) == (good, 0)
     pool.remove([h])
     assert pool.get_blob(tx.blob_versioned_hashes[0]) is None
+
+
+def test_reorg_gives_back_a_blob_transaction_with_its_sidecar() -> None:
+    from tests.unit.rpc.dev_chain import attributes, blob_transaction
+
+    ctx, api = make_node()
+    pool = ctx.mempool
+    genesis = "0x" + ctx.chain.head_header().hash().hex()
+    wrapped = blob_transaction()
+    h = pool.add(wrapped)
+    vh = "0x" + wrapped.tx.blob_versioned_hashes[0].hex()
+    env = build(api, genesis, 100)
+    params = new_payload_params(env)
+    params[1] = [vh]
+    assert api.new_payload(4, params)["status"] == "VALID"
+    api.forkchoice_updated(3, [fc_state(env["executionPayload"]["blockHash"])])
+    assert h not in pool and pool.get_blob(wrapped.tx.blob_versioned_hashes[0]) is None
+    other = api.build_block([genesis, attributes(101), [], None])
+    assert api.new_payload(4, new_payload_params(other))["status"] == "VALID"
+    api.forkchoice_updated(3, [fc_state(other["executionPayload"]["blockHash"])])
+    assert pool.get_sidecar(h) is wrapped
+    assert pool.get_blob(wrapped.tx.blob_versioned_hashes[0]) == (wrapped, 0)
