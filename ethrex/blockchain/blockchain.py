@@ -225,11 +225,10 @@ class Blockchain:
             return self._stored_output(block_hash, header)
         parent = store.get_header(header.parent_hash)
         if parent is None:
-            raise UnknownParent(f"block {header.number} {block_hash.hex()}: unknown parent "
-                                f"{header.parent_hash.hex()}")
+            raise UnknownParent(f"unknown parent 0x{header.parent_hash.hex()}")
         parent_td = store.get_total_difficulty(header.parent_hash)
         if parent_td is None or not store.has_state(parent.state_root):
-            raise UnknownParent(f"block {header.number}: the parent's state is not stored")
+            raise UnknownParent(f"the state of parent 0x{header.parent_hash.hex()} is not stored")
         rules = self.rules_for(header)
         parent_rules = self.rules_for(parent)
         config = self.config

@@ -65,6 +65,9 @@ def import_chain_file(
         number = header.number
         if store.has_block(block_hash) and store.is_canonical(block_hash):
             skipped += 1
+        elif number == 0:
+            raise BlockImportError(f"the file's genesis 0x{block_hash.hex()} is not this "
+                                   f"network's genesis 0x{chain.genesis_hash().hex()}")
         else:
             try:
                 chain.add_block(block, make_head=True)

@@ -254,6 +254,11 @@ def test_bad_input_leaves_the_store_as_it_was(
     finally:
         node.close_store(held)
 
+    # A chain of another network: the first block names its unknown parent.
+    assert main(["import", str(chain_file), "--network", "sepolia",
+                 "--datadir", str(tmp_path / "sepolia")]) == 1
+    assert "#1 " in (line := _one_error_line(capsys)) and "unknown parent" in line
+
     # A missing chain file, an unknown network.
     assert main(["import", str(tmp_path / "nope.rlp"), *chain_args(datadir)]) == 1
     assert "no such file" in _one_error_line(capsys)
