@@ -314,16 +314,27 @@ def test_stored_receipts_and_transactions(store: Store) -> None:
 
 # -- cross-check with the in-memory Chain on official blockchain fixtures ---------------------
 
+_BT = "ethereum-tests/BlockchainTests/ValidBlocks/"
+_EEST = "eest/blockchain_tests/"
 FIXTURE_FILES = [
-    "ValidBlocks/bcStateTests/suicideStorageCheck.json",
-    "ValidBlocks/bcStateTests/simpleSuicide.json",
-    "ValidBlocks/bcStateTests/refundReset.json",
-    "ValidBlocks/bcStateTests/blockhashTests.json",
-    "ValidBlocks/bcStateTests/create2collisionwithSelfdestructSameBlock.json",
-    "ValidBlocks/bcMultiChainTest/ChainAtoChainBtoChainA.json",
-    "ValidBlocks/bcMultiChainTest/ChainAtoChainB_BlockHash.json",
-    "ValidBlocks/bcTotalDifficultyTest/lotsOfBranchesOverrideAtTheMiddle.json",
-    "ValidBlocks/bcTotalDifficultyTest/sideChainWithNewMaxDifficultyStartingFromBlock3AfterBlock4.json",
+    _BT + "bcStateTests/suicideStorageCheck.json",
+    _BT + "bcStateTests/simpleSuicide.json",
+    _BT + "bcStateTests/refundReset.json",
+    _BT + "bcStateTests/blockhashTests.json",
+    _BT + "bcStateTests/create2collisionwithSelfdestructSameBlock.json",
+    _BT + "bcMultiChainTest/ChainAtoChainBtoChainA.json",
+    _BT + "bcMultiChainTest/ChainAtoChainB_BlockHash.json",
+    _BT + "bcTotalDifficultyTest/lotsOfBranchesOverrideAtTheMiddle.json",
+    _BT + "bcTotalDifficultyTest/sideChainWithNewMaxDifficultyStartingFromBlock3AfterBlock4.json",
+    _BT + "bcForkStressTest/ForkStressTest.json",
+    _EEST + "cancun/eip6780_selfdestruct/selfdestruct/"
+    "selfdestruct_created_same_block_different_tx.json.xz",
+    _EEST + "prague/eip2935_historical_block_hashes_from_state/eip_mainnet/eip_2935.json.xz",
+    _EEST + "prague/eip6110_deposits/eip_mainnet/eip_6110.json.xz",
+    _EEST + "prague/eip7002_el_triggerable_withdrawals/withdrawal_requests_during_fork/"
+    "withdrawal_requests_during_fork.json.xz",
+    _EEST + "prague/eip7251_consolidations/eip_mainnet/eip_7251.json.xz",
+    _EEST + "osaka/eip7594_peerdas/max_blob_per_tx/max_blobs_per_tx_fork_transition.json.xz",
 ]
 
 
@@ -356,12 +367,12 @@ def _fixture_genesis(case: dict[str, Any]) -> Genesis:
     )
 
 
-@pytest.mark.parametrize("name", FIXTURE_FILES)
+@pytest.mark.parametrize("name", FIXTURE_FILES, ids=lambda p: p.rsplit("/", 1)[-1])
 def test_fixture_chains_reach_the_same_head_as_the_in_memory_chain(name: str) -> None:
     from ethrex.fixtures import load_fixture
     from ethrex.fixtures.blockchain_tests import run_case
 
-    path = fixtures_root() / "ethereum-tests" / "BlockchainTests" / name
+    path = fixtures_root() / name
     cases = load_fixture(path)
     assert cases, f"no cases in {path}"
     for case_name, case in cases.items():
