@@ -35,6 +35,7 @@ from ethrex.types.genesis import ChainConfig, Genesis
 from ethrex.types.header import Header
 
 BLOCKHASH_WINDOW = 256
+RECENT_DIFFS = 16  # state diffs kept for blocks that may become the head next
 
 
 class UnknownBlock(InvalidBlock):
@@ -76,12 +77,16 @@ def _genesis_writes(
 class Blockchain:
     """The chain in a ``Store``: import, fork choice, archive state."""
 
-    __slots__ = ("store", "config", "_lock")
+    __slots__ = ("store", "config", "_lock", "_recent_diffs")
 
     def __init__(self, store: Store, config: ChainConfig) -> None:
         self.store = store
         self.config = config
         self._lock = threading.RLock()  # one writer, even if two threads call in
+        # block hash -> (parent hash, state diff) of blocks added without becoming the head:
+        # the fork choice that follows (engine newPayload, then forkchoiceUpdated) moves the
+        # flat state by the block's own diff instead of diffing two tries.
+        self._recent_diffs: dict[bytes, tuple[bytes, StateDiff]] = {}
 
     @classmethod
     def open(cls, store: Store, genesis: Genesis | None = None) -> "Blockchain":
@@ -254,6 +259,11 @@ class Blockchain:
             tx.add_block(block, output.receipts, td, backend.pending_nodes, code)
             if make_head:
                 self._set_head(tx, block_hash, header.parent_hash, backend.pending_diff)
+        if not make_head:
+            recent = self._recent_diffs
+            recent[block_hash] = (header.parent_hash, backend.pending_diff)
+            while len(recent) > RECENT_DIFFS:
+                del recent[next(iter(recent))]  # dicts keep insertion order: oldest first
         return output
 
     def _heavier(self, td: int, number: int) -> bool:
@@ -300,7 +310,8 @@ class Blockchain:
                 raise UnknownBlock(f"the state of forkchoice head {head.hex()} is not stored")
             with store.write() as tx:
                 if store.head() != head or store.flat_state_block() != head:
-                    self._set_head(tx, head, None, None)
+                    parent_hash, diff = self._recent_diffs.get(head, (None, None))
+                    self._set_head(tx, head, parent_hash, diff)
                 for name, pointer, setter in (("safe", safe, tx.set_safe),
                                               ("finalized", finalized, tx.set_finalized)):
                     if pointer is None or pointer == zero:
