@@ -271,6 +271,7 @@ def eth_handlers(ctx: Any) -> dict[str, Handler]:
     from ethrex.rpc.config import eth_config_handler
     from ethrex.rpc.fees import FeeHandlers
     from ethrex.rpc.filters import FilterHandlers
+    from ethrex.rpc.simulate import SimulateHandlers
     from ethrex.rpc.subscriptions import SubscriptionHandlers
 
     view = ChainView(ctx)
@@ -306,6 +307,7 @@ def eth_handlers(ctx: Any) -> dict[str, Handler]:
     handlers.update(CallHandlers(view).table())
     handlers.update(FilterHandlers(view).table())
     handlers.update(SubscriptionHandlers(view).table())
+    handlers.update(SimulateHandlers(view).table())
     return handlers
 
 

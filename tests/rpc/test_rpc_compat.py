@@ -90,8 +90,6 @@ def suite_results() -> dict[str, str | None]:
     return asyncio.run(run_suite(root))
 
 
-@pytest.mark.xfail(strict=True, reason="109/174 (63%): eth_simulateV1 (62 files) is not implemented "
-                   "yet; remove this mark when the rate reaches 95%")
 def test_pass_rate(suite_results: dict[str, str | None]) -> None:
     total = len(suite_results)
     passed = sum(1 for v in suite_results.values() if v is None)
