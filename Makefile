@@ -15,7 +15,13 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/ethrex $(ARGS)
 
-test: $(STAMP)
+# ethers for tests/rpc/test_ethers_e2e.py, pinned by package-lock.json (node_modules/ is ignored)
+NODE_STAMP := node_modules/.package-lock.json
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+test: $(STAMP) $(NODE_STAMP)
 	$(PY) -m pytest -n 2 -q tests
 
 # also the fixture files listed in tests/ef/slow_files.txt (minutes each)
