@@ -3,7 +3,10 @@
 ``eth_getFilterLogs``, ``eth_uninstallFilter``.
 
 A range query never re-executes: each header's logs bloom (Yellow Paper 4.3.1) rules out the
-blocks that cannot match, and only the remaining blocks' stored receipts are read.
+blocks that cannot match, and only the remaining blocks' stored receipts are read. What a
+query needs of a block never changes once the block is stored, so ``BlockLogCache`` keeps it
+by block hash: the bloom, the transaction hashes, and the logs already shaped as JSON. A
+range walk is then one canonical-index read and one bloom test per block.
 """
 
 import itertools
@@ -91,6 +94,79 @@ def parse_criteria(obj: dict[str, Any]) -> LogCriteria:
     )
 
 
+class BlockLogCache:
+    """Per block hash: ``(number, bloom)`` of the header, the transaction hashes, and each
+    log as ``(address, topics, json)``. Bounded: the oldest entries go first (insertion
+    order), by block count for the blooms and by log count for the logs."""
+
+    __slots__ = ("store", "view", "blooms", "tx_hashes", "logs", "cached_logs")
+
+    MAX_BLOOMS = 262_144  # ~100 bytes each
+    MAX_BLOCKS = 16_384
+    MAX_LOGS = 200_000  # ~1 KiB each as JSON-ready dicts
+
+    def __init__(self, view: ChainView) -> None:
+        self.view = view
+        self.store = view.store
+        self.blooms: dict[bytes, int] = {}
+        self.tx_hashes: dict[bytes, tuple[bytes, ...]] = {}
+        self.logs: dict[bytes, tuple[tuple[bytes, tuple[bytes, ...], dict[str, Any]], ...]] = {}
+        self.cached_logs = 0
+
+    def bloom(self, block_hash: bytes) -> int | None:
+        bloom = self.blooms.get(block_hash)
+        if bloom is None:
+            header = self.store.get_header(block_hash)
+            if header is None:
+                return None
+            bloom = int.from_bytes(header.logs_bloom, "big")
+            if len(self.blooms) >= self.MAX_BLOOMS:
+                self.blooms.pop(next(iter(self.blooms)), None)
+            self.blooms[block_hash] = bloom
+        return bloom
+
+    def transaction_hashes(self, block_hash: bytes,
+                           block: Block | None = None) -> tuple[bytes, ...]:
+        hashes = self.tx_hashes.get(block_hash)
+        if hashes is None:
+            if block is None:
+                block = self.store.get_block(block_hash)
+            if block is None:
+                return ()
+            hashes = tuple(transaction_hash(tx) for tx in block.transactions)
+            if len(self.tx_hashes) >= self.MAX_BLOCKS:
+                self.tx_hashes.pop(next(iter(self.tx_hashes)), None)
+            self.tx_hashes[block_hash] = hashes
+        return hashes
+
+    def block_logs(self, block_hash: bytes, block: Block | None = None
+                   ) -> tuple[tuple[bytes, tuple[bytes, ...], dict[str, Any]], ...]:
+        entries = self.logs.get(block_hash)
+        if entries is not None:
+            return entries
+        header = block.header if block is not None else self.store.get_header(block_hash)
+        if header is None:
+            return ()
+        receipts = self.view.receipts(block_hash)
+        built = []
+        if any(r.logs for r in receipts):
+            hashes = self.transaction_hashes(block_hash, block)
+            log_index = 0
+            for tx_index, receipt in enumerate(receipts):
+                for log in receipt.logs:
+                    built.append((log.address, log.topics,
+                                  log_json(log, header, block_hash, hashes[tx_index], tx_index,
+                                           log_index)))
+                    log_index += 1
+        entries = tuple(built)
+        while self.logs and (self.cached_logs + len(entries) > self.MAX_LOGS
+                             or len(self.logs) >= self.MAX_BLOCKS):
+            self.cached_logs -= len(self.logs.pop(next(iter(self.logs)), ()))
+        self.logs[block_hash] = entries
+        self.cached_logs += len(entries)
+        return entries
+
+
 @dataclass(slots=True)
 class Filter:
     kind: str  # "logs" | "blocks" | "pending"
@@ -108,6 +184,7 @@ class FilterHandlers:
         self.filters: dict[str, Filter] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.cache = BlockLogCache(view)
 
     def table(self) -> dict[str, Any]:
         return {
@@ -122,34 +199,30 @@ class FilterHandlers:
 
     # -- log scanning ------------------------------------------------------------------------
 
-    def block_logs(self, block: Block, criteria: LogCriteria) -> list[dict[str, Any]]:
-        header = block.header
-        block_hash = header.hash()
-        receipts = self.view.receipts(block_hash)
-        out = []
-        log_index = 0
-        for tx_index, receipt in enumerate(receipts):
-            tx_hash = None
-            for log in receipt.logs:
-                if criteria.matches(log.address, log.topics):
-                    if tx_hash is None:
-                        tx_hash = transaction_hash(block.transactions[tx_index])
-                    out.append(log_json(log, header, block_hash, tx_hash, tx_index, log_index))
-                log_index += 1
-        return out
+    def block_logs(self, block: Block, criteria: LogCriteria,
+                   block_hash: bytes | None = None) -> list[dict[str, Any]]:
+        """The logs of ``block`` that match (fresh dicts: callers may change them)."""
+        entries = self.cache.block_logs(block_hash or block.header.hash(), block)
+        matches = criteria.matches
+        return [dict(j) for address, topics, j in entries if matches(address, topics)]
 
     def range_logs(self, start: int, end: int, criteria: LogCriteria) -> list[dict[str, Any]]:
         store = self.view.store
+        cache = self.cache
+        may_match = criteria.bloom_may_match
+        matches = criteria.matches
+        canonical = store.get_canonical_hash
         out: list[dict[str, Any]] = []
         for number in range(start, end + 1):
-            header = store.get_header_by_number(number)
-            if header is None:
+            block_hash = canonical(number)
+            if block_hash is None:
                 break
-            if not criteria.bloom_may_match(int.from_bytes(header.logs_bloom, "big")):
+            bloom = cache.bloom(block_hash)
+            if bloom is None or not may_match(bloom):
                 continue
-            block = store.get_block(header.hash())
-            if block is not None:
-                out.extend(self.block_logs(block, criteria))
+            for address, topics, j in cache.block_logs(block_hash):
+                if matches(address, topics):
+                    out.append(dict(j))
         return out
 
     def _number(self, block: P.BlockId, head: int) -> int:
@@ -172,10 +245,12 @@ class FilterHandlers:
             if query.get("fromBlock") is not None or query.get("toBlock") is not None:
                 raise invalid_params("invalid argument 0: cannot specify both BlockHash and "
                                      "FromBlock/ToBlock, choose one or the other")
-            block = self.view.store.get_block(P.hash32(query["blockHash"], 0))
-            if block is None:
+            block_hash = P.hash32(query["blockHash"], 0)
+            if self.cache.bloom(block_hash) is None:
                 raise RpcError(-32000, "unknown block")
-            return self.block_logs(block, criteria)
+            matches = criteria.matches
+            return [dict(j) for address, topics, j in self.cache.block_logs(block_hash)
+                    if matches(address, topics)]
         head = self.view.head().number
         start = self._number(P.block_id(query.get("fromBlock"), 0, allow_hash=False), head)
         end = self._number(P.block_id(query.get("toBlock"), 0, allow_hash=False), head)
