@@ -15,7 +15,8 @@ install: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/ethrex $(ARGS)
 
-# ethers for tests/rpc/test_ethers_e2e.py, pinned by package-lock.json (node_modules/ is ignored)
+# npm tools of the end-to-end tests (ethers, solc-js, anvil; tests/rpc, tests/e2e), pinned by
+# package-lock.json (node_modules/ is ignored)
 NODE_STAMP := node_modules/.package-lock.json
 
 $(NODE_STAMP): package.json package-lock.json
