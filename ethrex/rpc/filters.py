@@ -99,13 +99,14 @@ class BlockLogCache:
     log as ``(address, topics, json)``. Bounded: the oldest entries go first (insertion
     order), by block count for the blooms and by log count for the logs."""
 
-    __slots__ = ("store", "view", "blooms", "tx_hashes", "logs", "cached_logs")
+    __slots__ = ("store", "view", "blooms", "tx_hashes", "logs", "cached_logs", "max_blooms",
+                 "max_blocks", "max_logs")
 
-    MAX_BLOOMS = 262_144  # ~100 bytes each
-    MAX_BLOCKS = 16_384
-    MAX_LOGS = 200_000  # ~1 KiB each as JSON-ready dicts
-
-    def __init__(self, view: ChainView) -> None:
+    def __init__(self, view: ChainView, max_blooms: int = 262_144, max_blocks: int = 16_384,
+                 max_logs: int = 200_000) -> None:
+        self.max_blooms = max_blooms  # ~100 bytes each
+        self.max_blocks = max_blocks
+        self.max_logs = max_logs  # ~1 KiB each as JSON-ready dicts
         self.view = view
         self.store = view.store
         self.blooms: dict[bytes, int] = {}
@@ -120,7 +121,7 @@ class BlockLogCache:
             if header is None:
                 return None
             bloom = int.from_bytes(header.logs_bloom, "big")
-            if len(self.blooms) >= self.MAX_BLOOMS:
+            if len(self.blooms) >= self.max_blooms:
                 self.blooms.pop(next(iter(self.blooms)), None)
             self.blooms[block_hash] = bloom
         return bloom
@@ -134,7 +135,7 @@ class BlockLogCache:
             if block is None:
                 return ()
             hashes = tuple(transaction_hash(tx) for tx in block.transactions)
-            if len(self.tx_hashes) >= self.MAX_BLOCKS:
+            if len(self.tx_hashes) >= self.max_blocks:
                 self.tx_hashes.pop(next(iter(self.tx_hashes)), None)
             self.tx_hashes[block_hash] = hashes
         return hashes
@@ -159,8 +160,8 @@ class BlockLogCache:
                                            log_index)))
                     log_index += 1
         entries = tuple(built)
-        while self.logs and (self.cached_logs + len(entries) > self.MAX_LOGS
-                             or len(self.logs) >= self.MAX_BLOCKS):
+        while self.logs and (self.cached_logs + len(entries) > self.max_logs
+                             or len(self.logs) >= self.max_blocks):
             self.cached_logs -= len(self.logs.pop(next(iter(self.logs)), ()))
         self.logs[block_hash] = entries
         self.cached_logs += len(entries)
