@@ -15,6 +15,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ethrex import rlp
+from ethrex.blockchain.validation import (
+    INITIAL_BASE_FEE,
+    compute_base_fee,
+    compute_excess_blob_gas,
+)
 from ethrex.evm.env import BlockEnv, TxEnv
 from ethrex.evm.errors import OutOfGas, Revert
 from ethrex.evm.frame import Frame
@@ -281,11 +286,6 @@ def apply_state_overrides(state: StateDB, overrides: Any,
     state.finalize_transaction(False)
 
 
-def _opt(obj: dict[str, Any], key: str, bits: int = 256) -> int | None:
-    value = obj.get(key)
-    return None if value is None else P.quantity(value, 0, bits)
-
-
 def build_transaction(args: CallArgs, raw: dict[str, Any], chain_id: int) -> Transaction:
     """The unsigned transaction the call stands for (dynamic-fee unless ``gasPrice`` is given,
     blob or set-code when those fields are there)."""
@@ -364,7 +364,8 @@ class Simulator:
                       gas_limit: int) -> tuple[Block, list[CallOutcome], list[bytes]]:
         o = block.overrides
         number, timestamp = o.number, o.time
-        assert number is not None and timestamp is not None  # set by sanitize_chain
+        if number is None or timestamp is None:
+            raise RpcError(INTERNAL_ERROR, "simulated block without number or time")
         draft = Header(parent.hash(), EMPTY_LIST_HASH, coinbase, EMPTY_ROOT, EMPTY_ROOT,
                        EMPTY_ROOT, bytes(256), difficulty, number, gas_limit, 0, timestamp, b"",
                        o.prev_randao or bytes(32), bytes(8))
@@ -374,7 +375,7 @@ class Simulator:
             if o.base_fee is not None:
                 base_fee = o.base_fee
             elif self.validate:
-                base_fee = _next_base_fee(parent, self.view.rules(parent))
+                base_fee = _next_base_fee(parent)
             else:
                 base_fee = 0
         excess = None
@@ -382,8 +383,6 @@ class Simulator:
         if rules.has_blobs:
             excess = 0
             if parent.excess_blob_gas is not None:
-                from ethrex.blockchain.validation import compute_excess_blob_gas
-
                 excess = compute_excess_blob_gas(parent, rules)
             beacon_root = o.beacon_root or bytes(32)
         blob_price = blob_base_fee(excess or 0, rules) if rules.has_blobs else 0
@@ -635,12 +634,10 @@ class Simulator:
         return CallOutcome(output, logs, used, peak, error), used, blob_gas
 
 
-def _next_base_fee(parent: Header, parent_rules: ForkRules) -> int:
+def _next_base_fee(parent: Header) -> int:
     """EIP-1559 base fee of the child (the London block starts at the initial base fee)."""
-    from ethrex.blockchain.validation import compute_base_fee
-
     if parent.base_fee_per_gas is None:
-        return 1_000_000_000
+        return INITIAL_BASE_FEE
     return compute_base_fee(parent.gas_limit, parent.gas_used, parent.base_fee_per_gas)
 
 
