@@ -129,6 +129,10 @@ def apply_state_overrides(state: StateDB, overrides: Any, index: int) -> None:
             raise invalid_params(f"invalid argument {index}: bad override for {raw_address}")
         if account.get("state") is not None and account.get("stateDiff") is not None:
             raise invalid_params(f"account {raw_address} has both 'state' and 'stateDiff'")
+        for key in ("state", "stateDiff"):
+            if account.get(key) is not None and not isinstance(account[key], dict):
+                raise invalid_params(f"invalid argument {index}: {key} of {raw_address} must "
+                                     "be an object")
         if account.get("nonce") is not None:
             nonce = P.quantity(account["nonce"], index, 64)
             info = state.get_account(address)

@@ -274,6 +274,9 @@ def apply_state_overrides(state: StateDB, overrides: Any,
             state.set_balance(address, P.quantity(account["balance"], 0))
         if account.get("state") is not None and account.get("stateDiff") is not None:
             raise server_error(f"account {shown} has both 'state' and 'stateDiff'")
+        for key in ("state", "stateDiff"):
+            if account.get(key) is not None and not isinstance(account[key], dict):
+                raise invalid_params(f"invalid argument 0: {key} of {shown} must be an object")
         if account.get("state") is not None:
             state.wipe_storage(address)
             for key, value in account["state"].items():
