@@ -50,6 +50,7 @@ class Context:
         "stack_min",
         "stack_max",
         "blob_base_fee",
+        "tracer",
     )
 
     def __init__(
@@ -69,6 +70,7 @@ class Context:
         self.precompiles = precompiles
         self.opcode_table, self.gas_table, self.stack_min, self.stack_max = tables
         self.blob_base_fee = blob_base_fee
+        self.tracer: Any = None  # debug_trace*: an object with on_step(frame, pc, op, gas)
 
 
 class Frame:

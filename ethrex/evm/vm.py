@@ -12,6 +12,7 @@ from ethrex.evm.env import BlockEnv, TxEnv
 from ethrex.evm.errors import (
     ExceptionalHalt,
     InvalidContractPrefix,
+    InvalidJump,
     OutOfGas,
     Revert,
     StackOverflow,
@@ -52,7 +53,123 @@ def make_context(
 
 
 def run(frame: Frame) -> None:
-    """Execute ``frame.code`` until STOP/RETURN (flag) or a halt (exception)."""
+    """Execute ``frame.code`` until STOP/RETURN (flag) or a halt (exception).
+
+    The hottest opcodes (PUSH, DUP, SWAP, POP, JUMPDEST, JUMP, JUMPI) run inline with ``pc``
+    and ``gas`` in locals; every other opcode goes through the fork's 256-entry table, with
+    ``frame.pc``/``frame.gas`` stored before and reloaded after (handlers may jump, charge
+    dynamic gas or stop the frame). An inline halt leaves ``frame.gas`` stale: ``execute``
+    zeroes it for every halt anyway.
+    """
+    ctx = frame.ctx
+    table = ctx.opcode_table
+    gas_table = ctx.gas_table
+    stack_min = ctx.stack_min
+    stack_max = ctx.stack_max
+    code = frame.padded
+    jumpdests = frame.jumpdests
+    n_dests = len(jumpdests)
+    stack = frame.stack
+    push = stack.append
+    pop = stack.pop
+    from_bytes = int.from_bytes
+    pc = 0
+    gas = frame.gas
+    while True:
+        op = code[pc]
+        if op < 0x80:
+            if op > 0x5F:  # PUSH1..PUSH32
+                if len(stack) >= 1024:
+                    raise StackOverflow
+                gas -= 3
+                if gas < 0:
+                    raise OutOfGas
+                end = pc + op - 0x5E
+                push(from_bytes(code[pc + 1 : end], "big"))
+                pc = end
+                continue
+            if op == 0x5B:  # JUMPDEST
+                gas -= 1
+                if gas < 0:
+                    raise OutOfGas
+                pc += 1
+                continue
+            if op == 0x57:  # JUMPI
+                if len(stack) < 2:
+                    raise StackUnderflow
+                gas -= 10
+                if gas < 0:
+                    raise OutOfGas
+                dest = pop()
+                if pop():
+                    if dest >= n_dests or not jumpdests[dest]:
+                        raise InvalidJump
+                    pc = dest
+                else:
+                    pc += 1
+                continue
+            if op == 0x56:  # JUMP
+                if not stack:
+                    raise StackUnderflow
+                gas -= 8
+                if gas < 0:
+                    raise OutOfGas
+                dest = pop()
+                if dest >= n_dests or not jumpdests[dest]:
+                    raise InvalidJump
+                pc = dest
+                continue
+            if op == 0x50:  # POP
+                if not stack:
+                    raise StackUnderflow
+                gas -= 2
+                if gas < 0:
+                    raise OutOfGas
+                pop()
+                pc += 1
+                continue
+        elif op < 0xA0:
+            n = len(stack)
+            if op < 0x90:  # DUP1..DUP16
+                depth = op - 0x7F
+                if n < depth:
+                    raise StackUnderflow
+                if n >= 1024:
+                    raise StackOverflow
+                gas -= 3
+                if gas < 0:
+                    raise OutOfGas
+                push(stack[-depth])
+            else:  # SWAP1..SWAP16
+                depth = op - 0x8E
+                if n < depth:
+                    raise StackUnderflow
+                gas -= 3
+                if gas < 0:
+                    raise OutOfGas
+                stack[-1], stack[-depth] = stack[-depth], stack[-1]
+            pc += 1
+            continue
+        n = len(stack)
+        if n < stack_min[op]:
+            raise StackUnderflow
+        if n > stack_max[op]:
+            raise StackOverflow
+        gas -= gas_table[op]
+        if gas < 0:
+            raise OutOfGas
+        frame.gas = gas
+        frame.pc = pc + 1
+        table[op](frame)
+        if not frame.running:
+            return
+        pc = frame.pc
+        gas = frame.gas
+
+
+def run_traced(frame: Frame, tracer: Any) -> None:
+    """The same machine without inlined opcodes: ``tracer.on_step(frame, pc, op, gas)`` sees
+    every step before its static gas is charged (``debug_trace*``)."""
     ctx = frame.ctx
     table = ctx.opcode_table
     gas_table = ctx.gas_table
@@ -60,22 +177,11 @@ def run(frame: Frame) -> None:
     stack_max = ctx.stack_max
     code = frame.padded
     stack = frame.stack
-    push = stack.append
-    from_bytes = int.from_bytes
-    pc = 0
+    on_step = tracer.on_step
     while frame.running:
+        pc = frame.pc
         op = code[pc]
-        if 0x5F < op < 0x80:  # PUSH1..PUSH32 inline: the most common ops
-            if len(stack) >= 1024:
-                raise StackOverflow
-            gas = frame.gas - 3
-            if gas < 0:
-                raise OutOfGas
-            frame.gas = gas
-            end = pc + op - 0x5E
-            push(from_bytes(code[pc + 1 : end], "big"))
-            pc = end
-            continue
+        on_step(frame, pc, op, frame.gas)
         n = len(stack)
         if n < stack_min[op]:
             raise StackUnderflow
@@ -87,7 +193,6 @@ def run(frame: Frame) -> None:
         frame.gas = gas
         frame.pc = pc + 1
         table[op](frame)
-        pc = frame.pc
 
 
 def execute(frame: Frame) -> None:
@@ -104,7 +209,11 @@ def execute(frame: Frame) -> None:
             frame.gas -= cost
             frame.output = run_fn(frame.data, frame.rules)
         elif frame.code:
-            run(frame)
+            tracer = frame.ctx.tracer
+            if tracer is None:
+                run(frame)
+            else:
+                run_traced(frame, tracer)
     except ExceptionalHalt as exc:
         frame.gas = 0
         frame.output = b""
