@@ -229,6 +229,18 @@ def gas_price_of(args: CallArgs, base_fee: int, rules: ForkRules) -> tuple[int, 
     return min(cap, base_fee + tip), cap
 
 
+class _EveryStep:
+    """A tracer hook that does nothing itself: it only selects the interpreter loop that runs
+    every opcode through the (wrapped) table."""
+
+    @staticmethod
+    def on_step(frame: Any, pc: int, op: int, gas: int) -> None:
+        pass
+
+
+_EVERY_STEP = _EveryStep()
+
+
 def execute_call(
     state: StateDB,
     env: BlockEnv,
@@ -270,7 +282,9 @@ def execute_call(
     state.set_balance(sender, balance - gas * gas_price - blob_gas * blob_price)
     ctx = make_context(state, rules, env, TxEnv(sender, gas_price, args.blob_hashes), blob_price)
     if tables is not None:
+        # Instrumented handlers must see every opcode: the traced loop inlines none.
         ctx.opcode_table = tables
+        ctx.tracer = _EVERY_STEP
     if rules.has_access_lists:
         state.warm_address(sender)
         if args.to:

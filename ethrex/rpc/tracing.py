@@ -1,10 +1,9 @@
 """Tracers for ``debug_trace*``: geth's struct logger, ``callTracer`` and ``prestateTracer``.
 
-The EVM has no tracing hook, so a tracer re-executes with an instrumented copy of the fork's
-opcode table (``ethrex.evm.table.tables_for``): each handler is wrapped to record the step
-before it runs. PUSH1..PUSH32 are executed inline by the interpreter loop and never reach the
-table, so their steps are rebuilt when the next tabled opcode of the same frame runs: only
-pushes can sit between the two, their values are the top of the stack, and each cost 3 gas.
+A tracer re-executes with an instrumented copy of the fork's opcode table
+(``ethrex.evm.table.tables_for``): each handler is wrapped to record the step before it runs.
+``execute_call`` then selects the interpreter loop that sends every opcode through the table
+(the fast loop runs PUSH, DUP, SWAP, jumps and a few more inline).
 """
 
 from typing import Any
@@ -53,7 +52,6 @@ class StructLogger:
         self.with_memory = bool(options.get("enableMemory", False))
         self.with_return = bool(options.get("enableReturnData", False))
         self.logs: list[dict[str, Any]] = []
-        self._resume: dict[int, tuple[Frame, int]] = {}  # frame -> pc after its last tabled op
         self._storage: dict[bytes, dict[str, str]] = {}
 
     def tables(self, rules: ForkRules) -> list[Any]:
@@ -80,29 +78,11 @@ class StructLogger:
 
     def _wrap(self, op: int, handler: Any, static_gas: int) -> Any:
         logs = self.logs
-        resume = self._resume
 
         def traced(frame: Frame) -> None:
             pc = frame.pc - 1
             gas_before = frame.gas + static_gas
-            known = resume.get(id(frame))
-            start = known[1] if known is not None and known[0] is frame else 0
             stack = frame.stack
-            if start < pc:  # rebuild the inline PUSH steps between the last tabled op and this
-                code = frame.padded
-                pushes = []
-                p = start
-                while p < pc:
-                    push_op = code[p]
-                    pushes.append((p, push_op))
-                    p += push_op - 0x5E if 0x5F < push_op < 0x80 else 1
-                depth_base = len(stack) - len(pushes)
-                g = gas_before + 3 * len(pushes)
-                for i, (p, push_op) in enumerate(pushes):
-                    entry = self._entry(frame, p, push_op, g, stack[: depth_base + i])
-                    entry["gasCost"] = 3
-                    logs.append(entry)
-                    g -= 3
             entry = self._entry(frame, pc, op, gas_before, stack)
             if self.with_storage and op in (0x54, 0x55) and stack:
                 slots = self._storage.setdefault(frame.target, {})
@@ -119,7 +99,6 @@ class StructLogger:
                 raise
             finally:
                 entry["gasCost"] = max(gas_before - frame.gas, 0)
-                resume[id(frame)] = (frame, frame.pc)
 
         return traced
 
