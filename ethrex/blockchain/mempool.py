@@ -94,8 +94,11 @@ class Mempool:
         self.blobs: dict[bytes, tuple[BlobTransactionNetwork, int]] = {}  # versioned hash
         self.version = 0  # bumped on every change; payload jobs rebuild when it moves
         self.listeners: list[Callable[[bytes], None]] = []  # called with each new tx hash
-        # Sidecars of recently included blob transactions, so a reorg can give them back.
+        # Sidecars of recently included blob transactions: a reorg gives them back, and
+        # getBlobs still serves their blobs (a consensus client asks for the blobs of a block
+        # it has just seen, which may already be our head).
         self.included_sidecars: dict[bytes, BlobTransactionNetwork] = {}
+        self.included_blobs: dict[bytes, tuple[BlobTransactionNetwork, int]] = {}
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -114,8 +117,10 @@ class Mempool:
         return None if entry is None else entry.sidecar
 
     def get_blob(self, versioned_hash: bytes) -> tuple[BlobTransactionNetwork, int] | None:
-        """The sidecar holding a blob and the blob's index in it (engine_getBlobs)."""
-        return self.blobs.get(versioned_hash)
+        """The sidecar holding a blob and the blob's index in it (engine_getBlobs): pooled or
+        recently included."""
+        found = self.blobs.get(versioned_hash)
+        return found if found is not None else self.included_blobs.get(versioned_hash)
 
     def _head_state(self) -> tuple[Header, Any]:
         head = self.chain.head_header()
@@ -389,8 +394,13 @@ class Mempool:
 
     def _remember_sidecar(self, tx_hash: bytes, sidecar: BlobTransactionNetwork) -> None:
         if len(self.included_sidecars) >= self.max_blob_txs:
-            self.included_sidecars.pop(next(iter(self.included_sidecars)))
+            oldest = self.included_sidecars.pop(next(iter(self.included_sidecars)))
+            for vh in oldest.tx.blob_versioned_hashes:
+                if self.included_blobs.get(vh, (None,))[0] is oldest:
+                    del self.included_blobs[vh]
         self.included_sidecars[tx_hash] = sidecar
+        for i, vh in enumerate(sidecar.tx.blob_versioned_hashes):
+            self.included_blobs[vh] = (sidecar, i)
 
 
 def _compute_cells(blob: bytes) -> list[bytes]:

@@ -158,7 +158,9 @@ def test_reorg_gives_back_a_blob_transaction_with_its_sidecar() -> None:
     params[1] = [vh]
     assert api.new_payload(4, params)["status"] == "VALID"
     api.forkchoice_updated(3, [fc_state(env["executionPayload"]["blockHash"])])
-    assert h not in pool and pool.get_blob(wrapped.tx.blob_versioned_hashes[0]) is None
+    assert h not in pool
+    # Included, its blob is still served (getBlobs for a block the consensus client just saw).
+    assert pool.get_blob(wrapped.tx.blob_versioned_hashes[0]) == (wrapped, 0)
     other = api.build_block([genesis, attributes(101), [], None])
     assert api.new_payload(4, new_payload_params(other))["status"] == "VALID"
     api.forkchoice_updated(3, [fc_state(other["executionPayload"]["blockHash"])])
