@@ -227,17 +227,24 @@ def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# anvil gives its first mined block the configured base fee, where EIP-1559 derives block 1's
+# from the genesis (1 gwei, empty: 7/8 of it, as ethrex --dev does): start anvil one step on so
+# that both chains' blocks have the same base fees.
+ANVIL_BASE_FEE = 1_000_000_000 * 7 // 8
+
+
 @contextmanager
 def anvil(hardfork: str = "osaka", timeout: float = 30) -> Iterator[str]:
     """anvil (npm ``@foundry-rs/anvil-linux-amd64``) on a free loopback port with the dev
-    mnemonic's accounts, chain id 31337 and one block per transaction; yields its URL."""
+    mnemonic's accounts, chain id 31337, ethrex --dev's gas limit and base fees, and one block
+    per transaction; yields its URL."""
     assert ANVIL_BIN.is_file(), f"{ANVIL_BIN} is missing: run `npm ci` (make test does)"
     tmp = Path(tempfile.mkdtemp(prefix="anvil-e2e-"))
     port = free_port()
     log = tmp / "anvil.log"
     cmd = [str(ANVIL_BIN), "--host", "127.0.0.1", "--port", str(port), "--hardfork", hardfork,
            "--chain-id", str(CHAIN_ID), "--accounts", "10", "--balance", "10000",
-           "--gas-limit", "30000000", "--base-fee", "1000000000"]
+           "--gas-limit", "30000000", "--base-fee", str(ANVIL_BASE_FEE)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=tmp, stdout=out, stderr=subprocess.STDOUT)
     try:
