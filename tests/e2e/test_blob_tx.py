@@ -48,7 +48,9 @@ def test_blob_transaction_lands_and_engine_serves_its_blob() -> None:
         tx, (blob,), (commitment,), (bytes(ckzg.compute_blob_kzg_proof(blob, commitment,
                                                                       setup)),), 0))
 
-    with dev_node() as node:
+    # A block every second (the other end-to-end tests use one block per transaction): the
+    # blob is asked for while pooled and again once included.
+    with dev_node(period=1) as node:
         rpc, engine = node.rpc(), node.engine_rpc()
         with pytest.raises(RpcError, match="Osaka"):
             rpc.call("eth_sendRawTransaction", "0x" + cancun_form.hex())
@@ -57,6 +59,8 @@ def test_blob_transaction_lands_and_engine_serves_its_blob() -> None:
 
         tx_hash = rpc.call("eth_sendRawTransaction", "0x" + osaka_form.hex())
         assert tx_hash == "0x" + keccak256(encode_transaction(tx)).hex()
+        vh = "0x" + versioned_hash.hex()
+        (pooled,) = engine.call("engine_getBlobsV2", [vh])
         receipt = rpc.wait_receipt(tx_hash)
         assert receipt["status"] == "0x1" and receipt["type"] == "0x3"
         assert int(receipt["blobGasUsed"], 16) == GAS_PER_BLOB
@@ -68,8 +72,8 @@ def test_blob_transaction_lands_and_engine_serves_its_blob() -> None:
         assert mined["blobVersionedHashes"] == ["0x" + versioned_hash.hex()]
         assert rpc.call("eth_getBalance", "0x" + "22" * 20, "latest") == "0x5"
 
-        vh = "0x" + versioned_hash.hex()
         (served,) = engine.call("engine_getBlobsV2", [vh])
+        assert served == pooled
         assert served["blob"] == "0x" + blob.hex()
         proofs = [bytes.fromhex(p[2:]) for p in served["proofs"]]
         assert len(proofs) == CELLS_PER_EXT_BLOB
