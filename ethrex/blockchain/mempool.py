@@ -2,8 +2,8 @@
 
 A transaction is admitted when it is statically valid for the next block's fork
 (``tx_validation``), its signature recovers, its nonce is not used yet, the sender can pay
-``gas * max fee + value (+ blob gas * max blob fee)``, its fee caps are sane and it is not too
-big. Per sender the pool keeps transactions by nonce: those contiguous from the account's
+``gas * max fee + value (+ blob gas * max blob fee)`` on top of its pooled transactions with
+lower nonces, its fee caps are sane and it is not too big. Per sender the pool keeps transactions by nonce: those contiguous from the account's
 nonce are *pending* (executable now), those after a gap are *queued*.
 
 Same sender and nonce again is a replacement: it must raise both fee caps by at least
@@ -60,6 +60,15 @@ def _fee_caps(tx: Transaction) -> tuple[int, int]:
     if isinstance(tx, (LegacyTransaction, AccessListTransaction)):
         return tx.gas_price, tx.gas_price
     return tx.max_fee_per_gas, tx.max_priority_fee_per_gas
+
+
+def _max_cost(tx: Transaction) -> int:
+    """The most the transaction can take from its sender: gas and blob gas at their caps, plus
+    the value."""
+    cost = tx.gas * _fee_caps(tx)[0] + tx.value
+    if isinstance(tx, BlobTransaction):
+        cost += GAS_PER_BLOB * len(tx.blob_versioned_hashes) * tx.max_fee_per_blob_gas
+    return cost
 
 
 class PoolEntry:
@@ -243,12 +252,19 @@ class Mempool:
             code = state.get_code(code_hash)
             if not (rules.has_delegation and code[:3] == DELEGATION_PREFIX and len(code) == 23):
                 raise PoolError("sender not an eoa (EIP-3607)")
-        cost = tx.gas * max_fee + tx.value
-        if isinstance(tx, BlobTransaction):
-            cost += GAS_PER_BLOB * len(tx.blob_versioned_hashes) * tx.max_fee_per_blob_gas
+        cost = _max_cost(tx)
         if balance < cost:
             raise PoolError(f"insufficient funds for gas * price + value: balance {balance}, "
                             f"tx cost {cost}")
+        # The sender's pooled transactions with lower nonces run first: the balance must
+        # cover them too (geth's "overshot" rule), else this one could never be included.
+        slots = self.by_sender.get(sender)
+        if slots:
+            before = sum(_max_cost(e.tx) for n, e in slots.items() if n < tx.nonce)
+            if balance < before + cost:
+                raise PoolError(f"insufficient funds for gas * price + value: balance {balance}, "
+                                f"tx cost {cost}, overshot by the pooled transactions "
+                                f"before it ({before})")
         if sidecar is not None:
             size += sum(len(b) for b in sidecar.blobs)
         return PoolEntry(tx, tx_hash, sender, sidecar, size)
@@ -362,9 +378,11 @@ class Mempool:
     # -- chain events ------------------------------------------------------------------------
 
     def on_new_head(self, chain: Any, added: Iterable[Block], removed: Iterable[Block]) -> None:
-        """The head moved: forget what ``added`` blocks included and every transaction whose
-        nonce the new state has used; offer the transactions of ``removed`` blocks (a reorg)
-        again. A blob transaction comes back only while its sidecar is still known."""
+        """The head moved: forget what ``added`` blocks included, every transaction whose
+        nonce the new state has used and every one its sender can no longer pay for or the
+        block gas limit no longer fits (later nonces of that sender wait behind the gap, as
+        queued); offer the transactions of ``removed`` blocks (a reorg) again. A blob
+        transaction comes back only while its sidecar is still known."""
         with self.lock:
             included = {transaction_hash(tx) for block in added for tx in block.transactions}
             for h in included:
@@ -373,11 +391,16 @@ class Mempool:
                     if entry.sidecar is not None:
                         self._remember_sidecar(h, entry.sidecar)
                     self._remove_entry(entry)
-            _, state = self._head_state()
+            head, state = self._head_state()
             for sender in list(self.by_sender):
-                nonce = self._nonce(state, sender)
-                for n in [n for n in self.by_sender.get(sender, {}) if n < nonce]:
-                    self._remove_entry(self.by_sender[sender][n])
+                account = state.get_account(sender)
+                nonce, balance = (account[0], account[1]) if account is not None else (0, 0)
+                # Unpayable ones would otherwise stay pending for ever: every payload build
+                # would try them and fail (and dev mode would keep making empty blocks).
+                stale = [e for n, e in self.by_sender[sender].items()
+                         if n < nonce or _max_cost(e.tx) > balance or e.tx.gas > head.gas_limit]
+                for entry in stale:
+                    self._remove_entry(entry)
             for block in removed:
                 for tx in block.transactions:
                     h = transaction_hash(tx)

@@ -241,9 +241,13 @@ async def run_dev_producer(ctx: Any, period: float | None,
             if on_block is not None:
                 on_block(block_hash)
             # Without a period, keep going while transactions are left (a full block or a
-            # burst that arrived during the build).
+            # burst that arrived during the build) and the last block took some: pending ones
+            # that cannot go in now (fee cap under the base fee) wait for the next arrival
+            # instead of a stream of empty blocks.
             if not period and mempool is not None and mempool.pending_hashes():
-                arrived.set()
+                block = ctx.chain.store.get_block(block_hash)
+                if block is None or block.transactions:
+                    arrived.set()
     finally:
         if mempool is not None and wake in mempool.listeners:
             mempool.listeners.remove(wake)

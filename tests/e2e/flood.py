@@ -117,7 +117,7 @@ def run_flood(url: str, senders: int = 100, per_sender: int = 100, batch: int = 
     rpc = Rpc(url, timeout=60)
     keys = [_key(b"sender", i) for i in range(senders)]
     addresses = [private_key_to_address(k) for k in keys]
-    _fund(rpc, addresses, 10**16, timeout=60)
+    _fund(rpc, addresses, (per_sender + 1) * 21_000 * MAX_FEE + 10**15, timeout=60)
     first_block = int(rpc.call("eth_blockNumber"), 16) + 1
 
     valid = [_transfer(keys[s], n, SINK, 1) for n in range(per_sender) for s in range(senders)]

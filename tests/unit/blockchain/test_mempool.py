@@ -166,3 +166,32 @@ def test_reorg_gives_back_a_blob_transaction_with_its_sidecar() -> None:
     api.forkchoice_updated(3, [fc_state(other["executionPayload"]["blockHash"])])
     assert pool.get_sidecar(h) is wrapped
     assert pool.get_blob(wrapped.tx.blob_versioned_hashes[0]) == (wrapped, 0)
+
+
+def test_balance_must_cover_the_earlier_pooled_transactions() -> None:
+    pool = _pool()
+    pool.add(transfer(0, 0, value=6_000 * 10**18))
+    with pytest.raises(PoolError, match="overshot"):
+        pool.add(transfer(0, 1, value=5_000 * 10**18))
+    pool.add(transfer(0, 1, value=3_000 * 10**18))
+    # A replacement of nonce 0 is weighed without the transaction it replaces.
+    pool.add(transfer(0, 0, value=6_500 * 10**18, tip=2 * 10**9, max_fee=2 * 10**11))
+
+
+def test_new_head_drops_what_the_sender_can_no_longer_pay() -> None:
+    ctx, api = make_node()
+    sender = dev_accounts()[0][0]
+    ctx.mempool.add(transfer(0, 0, value=6_000 * 10**18))
+    other = Mempool(ctx.chain)  # another node's pool, which never saw nonce 0
+    other.add(transfer(0, 1, value=5_000 * 10**18))
+    other.add(transfer(0, 2, value=1))
+    assert [t.nonce for t in other.queued()[sender]] == [1, 2]
+    env = build(api, "0x" + ctx.chain.head_header().hash().hex(), 100)
+    assert api.new_payload(4, new_payload_params(env))["status"] == "VALID"
+    block_hash = env["executionPayload"]["blockHash"]
+    api.forkchoice_updated(3, [fc_state(block_hash)])
+    block = ctx.chain.store.get_block(bytes.fromhex(block_hash[2:]))
+    other.on_new_head(ctx.chain, [block], [])
+    # Nonce 1 now costs more than the balance: dropped; nonce 2 waits behind the gap.
+    assert sorted(other.by_sender[sender]) == [2]
+    assert other.pending() == {} and [t.nonce for t in other.queued()[sender]] == [2]

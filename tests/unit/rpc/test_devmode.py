@@ -75,3 +75,22 @@ def test_dev_producer_includes_a_transfer() -> None:
     assert number == 1
     assert included == [tx_hash]
     assert balance == 10_000 * 10**18 + 5
+
+
+async def _produce_for_unincludable() -> int:
+    chain = Blockchain.open(Store.in_memory(), dev_genesis())
+    ctx = NodeContext(chain=chain, mempool=Mempool(chain))
+    blocks: list[bytes] = []
+    async with asyncio.TaskGroup() as group:
+        producer = group.create_task(run_dev_producer(ctx, None, blocks.append))
+        await asyncio.sleep(0)
+        ctx.mempool.add(transfer(0, 0, tip=1, max_fee=1))  # below the base fee for now
+        await asyncio.sleep(0.5)
+        producer.cancel()
+    return len(blocks)
+
+
+def test_dev_producer_does_not_spin_on_a_transaction_it_cannot_include() -> None:
+    # One block for the arrival, then it waits for the next transaction (it used to make
+    # empty blocks back to back until the base fee fell under the fee cap).
+    assert asyncio.run(_produce_for_unincludable()) == 1
