@@ -27,7 +27,7 @@ from ethrex.crypto import kzg
 from ethrex.errors import InvalidTransaction, RLPDecodingError
 from ethrex.execution.tx_validation import validate_transaction
 from ethrex.forks import Fork, ForkRules
-from ethrex.primitives import EMPTY_HASH, EMPTY_LIST_HASH
+from ethrex.primitives import EMPTY_HASH, EMPTY_LIST_HASH, keccak256
 from ethrex.types.block import Block
 from ethrex.types.header import Header
 from ethrex.types.network_transactions import (
@@ -74,7 +74,7 @@ def _max_cost(tx: Transaction) -> int:
 class PoolEntry:
     """One pooled transaction with what the pool needs to know about it."""
 
-    __slots__ = ("tx", "hash", "sender", "sidecar", "size", "added")
+    __slots__ = ("tx", "hash", "sender", "sidecar", "size", "added", "cost")
 
     def __init__(self, tx: Transaction, tx_hash: bytes, sender: bytes,
                  sidecar: BlobTransactionNetwork | None, size: int) -> None:
@@ -84,6 +84,7 @@ class PoolEntry:
         self.sidecar = sidecar
         self.size = size
         self.added = time.monotonic()
+        self.cost = _max_cost(tx)
 
 
 class Mempool:
@@ -108,6 +109,8 @@ class Mempool:
         # it has just seen, which may already be our head).
         self.included_sidecars: dict[bytes, BlobTransactionNetwork] = {}
         self.included_blobs: dict[bytes, tuple[BlobTransactionNetwork, int]] = {}
+        self._head: tuple[bytes, Header, Any] | None = None  # (hash, header, state)
+        self._rules: tuple[tuple[int, bytes, int], ForkRules] | None = None
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -132,8 +135,16 @@ class Mempool:
         return found if found is not None else self.included_blobs.get(versioned_hash)
 
     def _head_state(self) -> tuple[Header, Any]:
+        """The head header and its state, kept while the head stays (every admission needs
+        them; decoding and hashing the header each time cost more than the checks)."""
+        cached = self._head
+        if cached is not None and cached[0] == self.chain.store.head():
+            return cached[1], cached[2]
         head = self.chain.head_header()
-        return head, self.chain.state_at(head.hash())
+        head_hash = head.hash()
+        state = self.chain.state_at(head_hash)
+        self._head = (head_hash, head, state)
+        return head, state
 
     @staticmethod
     def _nonce(state: Any, address: bytes) -> int:
@@ -205,11 +216,12 @@ class Mempool:
         (a ``PoolError`` for pool rules) saying why it was refused."""
         sidecar = item if isinstance(item, BlobTransactionNetwork) else None
         tx: Transaction = item.tx if isinstance(item, BlobTransactionNetwork) else item
-        tx_hash = transaction_hash(tx)
+        encoded = encode_transaction(tx)  # once: the hash (EIP-2718) and the size
+        tx_hash = keccak256(encoded)
         with self.lock:
             if tx_hash in self.by_hash:
                 raise PoolError(f"already known: {tx_hash.hex()}")
-            entry = self._validate(tx, tx_hash, sidecar)
+            entry = self._validate(tx, tx_hash, sidecar, len(encoded))
             self._insert(entry)
             listeners = list(self.listeners)
         for listener in listeners:
@@ -217,17 +229,26 @@ class Mempool:
         return tx_hash
 
     def _next_rules(self, head: Header) -> ForkRules:
+        """The rules of a block on ``head`` made now (cached for the second: forks switch on
+        timestamps)."""
         timestamp = max(int(time.time()), head.timestamp + 1)
+        key = (head.number, head.state_root, timestamp)
+        cached = self._rules
+        if cached is not None and cached[0] == key:
+            return cached[1]
         probe = Header(head.hash(), EMPTY_LIST_HASH, bytes(20), bytes(32), bytes(32), bytes(32),
                        bytes(256), 0, head.number + 1, head.gas_limit, 0, timestamp, b"",
                        bytes(32), bytes(8))
-        return self.chain.rules_for(probe)  # type: ignore[no-any-return]
+        rules: ForkRules = self.chain.rules_for(probe)
+        self._rules = (key, rules)
+        return rules
 
-    def _validate(self, tx: Transaction, tx_hash: bytes,
-                  sidecar: BlobTransactionNetwork | None) -> PoolEntry:
+    def _validate(self, tx: Transaction, tx_hash: bytes, sidecar: BlobTransactionNetwork | None,
+                  size: int | None = None) -> PoolEntry:
         head, state = self._head_state()
         rules = self._next_rules(head)
-        size = len(encode_transaction(tx))
+        if size is None:
+            size = len(encode_transaction(tx))
         if size > MAX_TX_SIZE:
             raise PoolError(f"oversized data: {size} bytes, the limit is {MAX_TX_SIZE}")
         validate_transaction(tx, rules, self.chain.config.chain_id)
@@ -260,7 +281,7 @@ class Mempool:
         # cover them too (geth's "overshot" rule), else this one could never be included.
         slots = self.by_sender.get(sender)
         if slots:
-            before = sum(_max_cost(e.tx) for n, e in slots.items() if n < tx.nonce)
+            before = sum(e.cost for n, e in slots.items() if n < tx.nonce)
             if balance < before + cost:
                 raise PoolError(f"insufficient funds for gas * price + value: balance {balance}, "
                                 f"tx cost {cost}, overshot by the pooled transactions "
@@ -398,7 +419,7 @@ class Mempool:
                 # Unpayable ones would otherwise stay pending for ever: every payload build
                 # would try them and fail (and dev mode would keep making empty blocks).
                 stale = [e for n, e in self.by_sender[sender].items()
-                         if n < nonce or _max_cost(e.tx) > balance or e.tx.gas > head.gas_limit]
+                         if n < nonce or e.cost > balance or e.tx.gas > head.gas_limit]
                 for entry in stale:
                     self._remove_entry(entry)
             for block in removed:
