@@ -3,8 +3,9 @@
 A transaction is admitted when it is statically valid for the next block's fork
 (``tx_validation``), its signature recovers, its nonce is not used yet, the sender can pay
 ``gas * max fee + value (+ blob gas * max blob fee)`` on top of its pooled transactions with
-lower nonces, its fee caps are sane and it is not too big. Per sender the pool keeps transactions by nonce: those contiguous from the account's
-nonce are *pending* (executable now), those after a gap are *queued*.
+lower nonces, its fee caps are sane and it is not too big. Per sender the pool keeps
+transactions by nonce: those contiguous from the account's nonce are *pending* (executable
+now), those after a gap are *queued*.
 
 Same sender and nonce again is a replacement: it must raise both fee caps by at least
 ``price_bump`` percent (EIP-1559 pools' rule; the blob fee too for blob transactions). When a

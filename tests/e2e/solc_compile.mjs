@@ -13,7 +13,9 @@ const input = {
   settings: {
     evmVersion,
     optimizer: { enabled: true, runs: 200 },
-    outputSelection: { "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+    outputSelection: {
+      "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] },
+    },
   },
 };
 const output = JSON.parse(solc.compile(JSON.stringify(input)));
@@ -24,6 +26,8 @@ if (errors.length) {
 }
 const out = {};
 for (const [contract, c] of Object.entries(output.contracts[name])) {
-  out[contract] = { abi: c.abi, bytecode: c.evm.bytecode.object, runtime: c.evm.deployedBytecode.object };
+  out[contract] = {
+    abi: c.abi, bytecode: c.evm.bytecode.object, runtime: c.evm.deployedBytecode.object,
+  };
 }
 console.log(JSON.stringify(out));
