@@ -10,6 +10,19 @@ function check(cond, what) {
   if (!cond) throw new Error(`check failed: ${what}`);
 }
 
+// The receipt, polled every 50 ms. Not tx.wait(): its block poller starts from the block number
+// it first sees, so on a node that mines at once it can miss the transaction's block and wait
+// for a next block that never comes.
+async function receiptOf(tx, what) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const receipt = await tx.provider.getTransactionReceipt(tx.hash);
+    if (receipt !== null) return receipt;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what} ${tx.hash}`);
+}
+
 function within(promise, what) {
   let timer;
   const timeout = new Promise((_, reject) => {
@@ -19,7 +32,9 @@ function within(promise, what) {
 }
 
 async function main() {
-  const http = new JsonRpcProvider(cfg.http, undefined, { staticNetwork: true });
+  // cacheTimeout -1: ethers otherwise answers a repeated request (a balance, the pending nonce)
+  // from a 250 ms cache, older than the block this node mines at once.
+  const http = new JsonRpcProvider(cfg.http, undefined, { staticNetwork: true, cacheTimeout: -1 });
   http.pollingInterval = 100;
   const network = await http.getNetwork();
   check(network.chainId === BigInt(cfg.chainId), "chain id");
@@ -29,7 +44,7 @@ async function main() {
 
   const wallet = new Wallet(cfg.key, http);
   const deploy = await wallet.sendTransaction({ data: cfg.initCode });
-  const created = await within(deploy.wait(), "the deployment receipt");
+  const created = await receiptOf(deploy, "the deployment receipt");
   check(created.status === 1, "deployment status");
   const contract = created.contractAddress;
   check(BigInt(await http.call({ to: contract, data: "0x" })) === 42n, "eth_call result");
@@ -46,7 +61,7 @@ async function main() {
   await new Promise((resolve) => setTimeout(resolve, 500));
 
   const sent = await wallet.sendTransaction({ to: contract, data: "0x" });
-  const receipt = await within(sent.wait(), "the call receipt");
+  const receipt = await receiptOf(sent, "the call receipt");
   check(receipt.status === 1 && receipt.logs.length === 1, "call receipt");
   await within(new Promise((resolve) => {
     notify = () => {
