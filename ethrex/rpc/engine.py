@@ -469,14 +469,17 @@ class EngineApi:
                  "commit": "0x00000000"}]
 
     def build_block(self, params: list[Any]) -> dict[str, Any]:
-        """testing_buildBlockV1: a payload on any parent with exactly the given transactions;
-        the chain is left as it is."""
+        """testing_buildBlockV1: a payload on any parent with exactly the given transactions
+        (with ``null``, the mempool's); the chain is left as it is."""
         if not 3 <= len(params) <= 4:
             raise invalid_params("testing_buildBlockV1 takes parent, attributes, "
                                  "transactions and optional extraData")
         parent_hash = parse_data(params[0], "parentBlockHash", 32)
         attrs = parse_attributes(params[1])
-        raw = [parse_data(t, "transaction") for t in parse_list(params[2], "transactions")]
+        # null transactions: build from the mempool, as a payload job would
+        from_pool = params[2] is None
+        raw = [] if from_pool else [
+            parse_data(t, "transaction") for t in parse_list(params[2], "transactions")]
         extra = b""
         if len(params) == 4 and params[3] is not None:
             extra = parse_data(params[3], "extraData", max_size=32)
@@ -484,9 +487,15 @@ class EngineApi:
         if parent is None:
             raise invalid_params(f"unknown parent {parent_hash.hex()}")
         try:
-            txs = [decode_transaction(r) for r in raw]
-            built = build_payload(self.chain, parent, attrs, forced=txs, extra_data=extra,
-                                  gas_limit=self.gas_limit)
+            if from_pool and self.mempool is not None:
+                base_fee = self._next_base_fee(parent)
+                built = build_payload(self.chain, parent, attrs, self.mempool.pending(base_fee),
+                                      sidecars=self.mempool.get_sidecar, extra_data=extra,
+                                      gas_limit=self.gas_limit)
+            else:
+                txs = [decode_transaction(r) for r in raw]
+                built = build_payload(self.chain, parent, attrs, forced=txs, extra_data=extra,
+                                      gas_limit=self.gas_limit)
         except (RLPDecodingError, InvalidTransaction, InvalidBlock) as exc:
             raise invalid_params(f"cannot build the block: {exc}") from exc
         fork = self._fork(built.block.header.number, built.block.header.timestamp)
