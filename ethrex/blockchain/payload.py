@@ -23,7 +23,7 @@ from ethrex.errors import InvalidBlock, InvalidTransaction
 from ethrex.execution import system_calls
 from ethrex.execution.apply import apply_transaction
 from ethrex.evm.env import BlockEnv
-from ethrex.execution.block import GAS_PER_BLOB, BlockContext, _process_withdrawals, block_env
+from ethrex.execution.block import GAS_PER_BLOB, BlockContext, block_env, process_withdrawals
 from ethrex.forks import ForkRules
 from ethrex.primitives import EMPTY_LIST_HASH
 from ethrex.state import StateDB
@@ -165,7 +165,7 @@ def build_payload(
 
     body_block = Block(template, tuple(selection.txs), (), withdrawals)
     if withdrawals is not None:
-        _process_withdrawals(state, body_block)
+        process_withdrawals(state, body_block)
     requests = None
     if rules.has_requests:  # EIP-7685
         requests = tuple(system_calls.process_requests(

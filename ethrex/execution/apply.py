@@ -63,8 +63,8 @@ def _effective_gas_price(tx: Transaction, env: BlockEnv, rules: ForkRules) -> tu
     return base_fee + priority, tx.max_fee_per_gas
 
 
-def _apply_authorizations(state: StateDB, tx: SetCodeTransaction, env: BlockEnv,
-                          rules: ForkRules) -> None:
+def apply_authorizations(state: StateDB, tx: SetCodeTransaction, env: BlockEnv,
+                         rules: ForkRules) -> None:
     """EIP-7702: write each valid authorization's delegation designator; invalid ones are
     skipped, not fatal. Refunds authorizations to accounts that already existed."""
     for auth in tx.authorization_list:
@@ -158,7 +158,7 @@ def apply_transaction(
             gas_left, error = frame.gas, frame.error
     else:
         if isinstance(tx, SetCodeTransaction):
-            _apply_authorizations(state, tx, env, rules)
+            apply_authorizations(state, tx, env, rules)
         to = tx.to
         code = state.get_code(to)
         code_address = to

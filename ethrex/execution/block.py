@@ -121,7 +121,7 @@ def _pay_rewards(state: StateDB, block: Block, rules: ForkRules) -> None:
     state.finalize_transaction(False)
 
 
-def _process_withdrawals(state: StateDB, block: Block) -> None:
+def process_withdrawals(state: StateDB, block: Block) -> None:
     """EIP-4895: credit each withdrawal (in Gwei); a zero withdrawal creates no account."""
     state.begin_transaction()
     for w in block.withdrawals or ():
@@ -181,7 +181,7 @@ def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContex
     if not rules.is_pos:
         _pay_rewards(state, block, rules)
     if rules.has_withdrawals:
-        _process_withdrawals(state, block)
+        process_withdrawals(state, block)
     requests = None
     if rules.has_requests:
         requests = tuple(

@@ -14,7 +14,7 @@ from ethrex.evm.env import BlockEnv, TxEnv
 from ethrex.evm.frame import Frame
 from ethrex.evm.opcodes.system import compute_create_address, delegated_address
 from ethrex.evm.vm import make_context, process_create, process_message
-from ethrex.execution.apply import GAS_PER_BLOB, _apply_authorizations
+from ethrex.execution.apply import GAS_PER_BLOB, apply_authorizations
 from ethrex.execution.block import BlockContext, block_env, blob_base_fee
 from ethrex.execution.tx_validation import calldata_floor_gas, intrinsic_gas
 from ethrex.forks import ForkRules
@@ -305,7 +305,7 @@ def execute_call(
         process_create(frame)
     else:
         if isinstance(tx, SetCodeTransaction) and rules.has_delegation:
-            _apply_authorizations(state, tx, env, rules)
+            apply_authorizations(state, tx, env, rules)
         code = state.get_code(args.to)
         code_address = args.to
         delegate = delegated_address(code) if rules.has_delegation else None

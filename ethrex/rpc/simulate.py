@@ -27,7 +27,7 @@ from ethrex.evm.opcodes.system import compute_create_address, delegated_address
 from ethrex.evm.precompiles import precompiles_for
 from ethrex.evm.vm import make_context, process_create, process_message
 from ethrex.execution import system_calls
-from ethrex.execution.apply import _apply_authorizations
+from ethrex.execution.apply import apply_authorizations
 from ethrex.execution.block import GAS_PER_BLOB, GWEI, blob_base_fee
 from ethrex.execution.tx_validation import calldata_floor_gas, intrinsic_gas
 from ethrex.forks import ForkRules
@@ -607,7 +607,7 @@ class Simulator:
             state._put(sender, ((nonce + 1) % U64, info[1] if info else 0,
                                 info[2] if info else keccak256(b"")))
             if isinstance(tx, SetCodeTransaction) and rules.has_delegation:
-                _apply_authorizations(state, tx, env, rules)
+                apply_authorizations(state, tx, env, rules)
             code = state.get_code(args.to)
             code_address = args.to
             delegate = delegated_address(code) if rules.has_delegation else None
