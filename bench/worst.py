@@ -54,8 +54,10 @@ def run_worst(root: Path, timeout: float, log: Callable[[str], None] = print,
 
 def slowest(results: list[dict[str, Any]], count: int = 10
             ) -> list[tuple[float, dict[str, Any]]]:
-    """The ``count`` cases with the lowest Mgas/s (failed cases are listed apart)."""
-    rated = [(rate, r) for r in results if (rate := block_rate(r)) is not None]
+    """The ``count`` cases with the lowest Mgas/s (failed cases are listed apart; a block that
+    uses no gas, such as the empty block, has no rate to rank)."""
+    rated = [(rate, r) for r in results
+             if r.get("last_block_gas", 1) and (rate := block_rate(r)) is not None]
     return sorted(rated, key=lambda item: item[0])[:count]
 
 

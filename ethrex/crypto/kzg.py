@@ -28,6 +28,11 @@ def _setup() -> Any:
     return _settings
 
 
+def load_trusted_setup() -> None:
+    """Load the setup now rather than on the first KZG call (benchmarks, node start-up)."""
+    _setup()
+
+
 def kzg_to_versioned_hash(commitment: bytes) -> bytes:
     """0x01 || sha256(commitment)[1:] (EIP-4844)."""
     return bytes((VERSIONED_HASH_VERSION_KZG,)) + hashlib.sha256(commitment).digest()[1:]

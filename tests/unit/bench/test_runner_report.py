@@ -61,6 +61,12 @@ def test_worst_cases_are_judged_by_their_last_block() -> None:
     assert ranked[0][0] == pytest.approx(1.0)
 
 
+def test_a_block_without_gas_is_not_ranked() -> None:
+    empty = ok("ethrex", "w5", 0, 0.01, last_block_gas=0, last_block_seconds=0.01)
+    slow = ok("ethrex", "w1", 2_000_000, 2.0, last_block_gas=1_000_000, last_block_seconds=1.0)
+    assert [r["workload"] for _, r in worst.slowest([empty, slow])] == ["w1"]
+
+
 def test_short_name_drops_the_shared_parameters() -> None:
     case = ("tests/benchmark/test_worst_compute.py::test_worst_keccak"
             "[fork_Osaka-benchmark-gas-value_1M-blockchain_test]")
