@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow bench profile clean
+.PHONY: install run test test-slow bench profile clean tools
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,7 +22,21 @@ NODE_STAMP := node_modules/.package-lock.json
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-test: $(STAMP) $(NODE_STAMP)
+# Go peers of the tests and benchmarks (geth, its devp2p protocol suites), built from the Go
+# module proxy into .tools/bin (git-ignored); the Go build cache makes later runs quick.
+GETH_VERSION := v1.17.10
+TOOLS_BIN := $(CURDIR)/.tools/bin
+GETH_STAMP := .tools/.geth-$(GETH_VERSION)
+
+$(GETH_STAMP):
+	mkdir -p $(TOOLS_BIN)
+	GOBIN=$(TOOLS_BIN) go install github.com/ethereum/go-ethereum/cmd/geth@$(GETH_VERSION) \
+		github.com/ethereum/go-ethereum/cmd/devp2p@$(GETH_VERSION)
+	touch $(GETH_STAMP)
+
+tools: $(GETH_STAMP)
+
+test: $(STAMP) $(NODE_STAMP) $(GETH_STAMP)
 	$(PY) -m pytest -n 2 -q tests
 
 # also the fixture files listed in tests/ef/slow_files.txt (minutes each)
