@@ -10,8 +10,9 @@ Item = Union[str, int, tuple[str, str]]
 
 OPCODES = {
     "STOP": 0x00, "ADD": 0x01, "MUL": 0x02, "SUB": 0x03, "LT": 0x10, "XOR": 0x18,
-    "SHA3": 0x20, "CALLER": 0x33, "CALLDATALOAD": 0x35, "POP": 0x50, "MLOAD": 0x51,
-    "MSTORE": 0x52, "SLOAD": 0x54, "SSTORE": 0x55, "JUMPI": 0x57, "JUMPDEST": 0x5B,
+    "ISZERO": 0x15, "SHA3": 0x20, "CALLER": 0x33, "CALLDATALOAD": 0x35, "CALLDATASIZE": 0x36,
+    "POP": 0x50, "MLOAD": 0x51, "MSTORE": 0x52, "SLOAD": 0x54, "SSTORE": 0x55, "JUMP": 0x56,
+    "JUMPI": 0x57, "JUMPDEST": 0x5B,
     "PUSH0": 0x5F, "DUP1": 0x80, "DUP2": 0x81, "DUP3": 0x82, "SWAP1": 0x90, "LOG3": 0xA3,
     "RETURN": 0xF3, "REVERT": 0xFD,
 }
@@ -92,6 +93,20 @@ def storage_writer() -> bytes:
         "DUP1", "DUP3", "ADD", "DUP1", "SSTORE",
         1, "SWAP1", "SUB", "DUP1", ("ref", "loop"), "JUMPI",
         "STOP",
+    ])
+
+
+def storage_toucher() -> bytes:
+    """calldata = 32-byte slot keys: each slot is read and stored back plus one (a cold SLOAD
+    and an SSTORE per key; an existing slot is an update, a fresh one a new slot)."""
+    return assemble([
+        0,                                                # [i]
+        ("label", "loop"), "JUMPDEST",
+        "CALLDATASIZE", "DUP2", "LT", "ISZERO", ("ref", "end"), "JUMPI",
+        "DUP1", "CALLDATALOAD",                           # [i, key]
+        "DUP1", "SLOAD", 1, "ADD", "SWAP1", "SSTORE",     # slot[key] += 1
+        0x20, "ADD", ("ref", "loop"), "JUMP",
+        ("label", "end"), "JUMPDEST", "STOP",
     ])
 
 

@@ -7,7 +7,7 @@ import sys
 
 from ethrex.errors import EthrexError
 
-COMMANDS = ("import", "export", "removedb")
+COMMANDS = ("init", "import", "export", "removedb")
 LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO,
               "debug": logging.DEBUG, "trace": logging.DEBUG}
 
@@ -16,10 +16,11 @@ def node_parser() -> argparse.ArgumentParser:
     """Every node flag; ``ethrex.node.run_node`` reads the attribute names (dest)."""
     p = argparse.ArgumentParser(
         prog="ethrex", description="Ethereum execution client.",
-        epilog="commands: import FILE | export FILE [--first N --last M] | removedb | "
-               "test KIND PATH...")
+        epilog="commands: init GENESIS | import FILE | export FILE [--first N --last M] | "
+               "removedb | test KIND PATH... (import and export without --network use the "
+               "chain already in the datadir)")
     p.add_argument("command", nargs="?", choices=COMMANDS, help="what to do (default: run)")
-    p.add_argument("file", nargs="?", help="the chain file of import/export")
+    p.add_argument("file", nargs="?", help="the chain file of import/export, the genesis of init")
     p.add_argument("--network", help="mainnet, sepolia, hoodi or a genesis.json file "
                    "(default: the dev chain)")
     p.add_argument("--datadir", help="data directory (default: ~/.local/share/ethrex)")
@@ -50,9 +51,11 @@ def node_parser() -> argparse.ArgumentParser:
 def parse_node_args(argv: list[str]) -> argparse.Namespace:
     parser = node_parser()
     args = parser.parse_args(argv)
-    if args.command in ("import", "export") and not args.file:
+    if args.command in ("init", "import", "export") and not args.file:
         parser.error(f"{args.command} needs a FILE")
-    if args.command not in ("import", "export") and args.file:
+    if args.command == "init" and args.network is not None:
+        parser.error("init takes the genesis file, not --network")
+    if args.command not in ("init", "import", "export") and args.file:
         parser.error(f"unexpected argument {args.file!r}")
     if args.command != "export" and (args.first is not None or args.last is not None):
         parser.error("--first/--last belong to export")
@@ -78,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     from ethrex import node
 
     try:
+        if args.command == "init":
+            return node.cmd_init(args)
         if args.command == "import":
             return node.cmd_import(args)
         if args.command == "export":

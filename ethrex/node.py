@@ -20,6 +20,7 @@ import secrets
 import shutil
 import signal
 import sys
+import time
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -123,12 +124,18 @@ def close_store(store: Store) -> None:
 
 
 def open_chain(args: argparse.Namespace) -> tuple[Blockchain, Path]:
-    """Genesis first (a bad file must not create a datadir), then the store and chain."""
-    genesis = network_genesis(args)
+    """Genesis first (a bad file must not create a datadir), then the store and chain.
+    ``import`` and ``export`` without ``--network`` use the chain the datadir holds (as
+    geth does after ``geth init``), and the dev chain's genesis only in an empty one: a large
+    genesis is read once, by ``init``."""
+    stored = args.network is None and args.command in ("import", "export")
+    genesis = None if stored else network_genesis(args)
     datadir = datadir_of(args)
     print(f"ethrex: datadir {datadir}", flush=True)
     store = open_store(datadir)
     try:
+        if stored and store.genesis_hash() is None:
+            genesis = network_genesis(args)
         return Blockchain.open(store, genesis), datadir
     except EthrexError as exc:
         close_store(store)
@@ -185,6 +192,19 @@ def check_chain_file(path: str) -> None:
 
 
 # -- subcommands -------------------------------------------------------------------------------
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write the genesis of the file ``args.file`` into the datadir (``geth init``)."""
+    args.network = args.file
+    start = time.perf_counter()
+    chain, _ = open_chain(args)
+    try:
+        print(f"ethrex: genesis 0x{chain.genesis_hash().hex()} in "
+              f"{time.perf_counter() - start:.2f}s", flush=True)
+    finally:
+        close_store(chain.store)
+    return 0
+
 
 def cmd_import(args: argparse.Namespace) -> int:
     check_chain_file(args.file)

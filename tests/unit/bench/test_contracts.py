@@ -31,7 +31,7 @@ def test_labels_resolve_to_their_position() -> None:
 
 def test_every_contract_jumps_onto_a_jumpdest() -> None:
     for code in (contracts.erc20(b"\x11" * 32), contracts.compute_loop(),
-                 contracts.storage_writer()):
+                 contracts.storage_writer(), contracts.storage_toucher()):
         targets = jump_targets(code)
         assert targets, code.hex()
         for _, target in targets:

@@ -98,6 +98,31 @@ def test_import_restart_and_export(tmp_path: Path, capsys: pytest.CaptureFixture
     assert not (other / "chaindata").exists()
 
 
+def test_init_then_import_and_export_without_network(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``init`` writes the genesis once (``geth init``); ``import``/``export`` without
+    ``--network`` then use the datadir's chain instead of reading the genesis again."""
+    genesis, chain_file = rpc_compat()
+    hashes = file_blocks(chain_file)
+    datadir = tmp_path / "node"
+    assert main(["init", str(genesis), "--datadir", str(datadir)]) == 0
+    with Store.open(datadir / "chaindata") as store:
+        genesis_hash = store.genesis_hash()
+        assert store.head() == genesis_hash
+    assert f"genesis 0x{genesis_hash.hex()}" in capsys.readouterr().out
+    assert main(["import", str(chain_file), "--datadir", str(datadir)]) == 0
+    assert check_consistent(datadir) == len(hashes)
+    exported = tmp_path / "export.rlp"
+    assert main(["export", str(exported), "--first", "1", "--datadir", str(datadir)]) == 0
+    assert exported.read_bytes() == chain_file.read_bytes()
+    reference = tmp_path / "reference"
+    assert main(["import", str(chain_file), *chain_args(reference)]) == 0
+    assert dump(reference) == dump(datadir)
+    with pytest.raises(SystemExit):
+        main(["init", "--datadir", str(datadir)])  # init needs the genesis file
+
+
 def _ethrex(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "ethrex", *args], cwd=REPO_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
