@@ -5,12 +5,17 @@ store's write transaction, that transaction's own nodes); writes go into the cur
 transaction, so a block's nodes commit or vanish with the block. ``NodeOverlay`` collects
 writes in a dict instead, for computing a root first and committing it later through
 ``add_block(..., trie_nodes=overlay.pending)``.
+
+Both carry the store's ``NodeCache`` (``cache``): decoded nodes by hash, shared by every trie
+over the store. A hash names one node whatever its origin, so an entry is never stale; a node of
+a block that is then refused only sits in the cache until it ages out.
 """
 
 from typing import TYPE_CHECKING
 
 from ethrex.errors import InternalError
 from ethrex.storage.schema import TRIE_NODES
+from ethrex.trie.nodes import NodeCache
 
 if TYPE_CHECKING:
     from ethrex.storage.store import Store
@@ -19,10 +24,11 @@ if TYPE_CHECKING:
 class NodeView:
     """``hash -> node RLP`` over the store's ``trie_nodes`` table."""
 
-    __slots__ = ("_store",)
+    __slots__ = ("_store", "cache")
 
-    def __init__(self, store: "Store") -> None:
+    def __init__(self, store: "Store", cache_nodes: int) -> None:
         self._store = store
+        self.cache = NodeCache(cache_nodes)
 
     def get(self, key: bytes, /) -> bytes | None:
         return self._store._get(TRIE_NODES, key)
@@ -49,11 +55,12 @@ class NodeView:
 class NodeOverlay:
     """New nodes in a dict (``pending``) over a read-only base store."""
 
-    __slots__ = ("base", "pending")
+    __slots__ = ("base", "pending", "cache")
 
     def __init__(self, base: "NodeView") -> None:
         self.base = base
         self.pending: dict[bytes, bytes] = {}
+        self.cache = base.cache
 
     def get(self, key: bytes, /) -> bytes | None:
         value = self.pending.get(key)

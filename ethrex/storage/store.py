@@ -64,15 +64,19 @@ from ethrex.types.transactions import Transaction
 
 _get_ident = threading.get_ident
 
+# Decoded trie nodes kept in memory (``NodeView.cache``): the upper levels of a 1M-account state
+# and the recent blocks' paths, in a few hundred MB.
+NODE_CACHE_NODES = 300_000
+
 
 class Store:
     """Read side of the chain store; ``write()`` opens the write side."""
 
     __slots__ = ("backend", "nodes", "_writer")
 
-    def __init__(self, backend: KVBackend) -> None:
+    def __init__(self, backend: KVBackend, cache_nodes: int = NODE_CACHE_NODES) -> None:
         self.backend = backend
-        self.nodes = NodeView(self)  # ``Trie(store.nodes, root)``
+        self.nodes = NodeView(self, cache_nodes)  # ``Trie(store.nodes, root)``
         self._writer: StoreWriter | None = None
         version = backend.get(META, META_SCHEMA_VERSION)
         if version is None:
@@ -302,10 +306,15 @@ class Store:
     ) -> tuple[bool, bytes | None]:
         """``(True, value)`` from a flat table if the flat tables still hold the post-state of
         ``block_hash``, checked in the same snapshot; ``(False, None)`` once they have moved."""
-        with self._snapshot() as view:
-            if view.get(META, META_FLAT_STATE_BLOCK) != block_hash:
-                return False, None
-            return True, view.get(table, key)
+        writer = self._writer
+        if writer is not None and writer.thread == _get_ident():
+            get = writer.batch.get
+            flat, value = get(META, META_FLAT_STATE_BLOCK), get(table, key)
+        else:
+            flat, value = self.backend.get_pair(META, META_FLAT_STATE_BLOCK, table, key)
+        if flat != block_hash:
+            return False, None
+        return True, value
 
     def get_account(self, address: bytes) -> Account | None:
         """The account in the flat (latest) state."""

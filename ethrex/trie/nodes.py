@@ -1,16 +1,21 @@
-"""Trie nodes in memory and their RLP codec (Yellow Paper, appendix D).
+"""Trie nodes in memory, their RLP codec (Yellow Paper, appendix D) and the decoded-node cache.
 
 While a trie is being edited its nodes are plain ``__slots__`` objects (``Leaf``, ``Extension``,
 ``Branch``); a child slot holds ``None`` (empty), a node object, or a 32-byte hash of a node
-still sitting in the store (resolved on first use). Each node caches its *reference* -- the
-bytes its parent embeds for it -- in ``ref``; an edit resets ``ref`` to ``None`` along the
-edited path only, so one ``root_hash()`` after many puts encodes each changed node once.
+still sitting in the store. Each node caches its *reference* -- the bytes its parent embeds for
+it -- in ``ref``: the node's RLP itself when that is shorter than 32 bytes (inlined into its
+parent), else the RLP string of its keccak hash (``0xa0`` + 32 bytes), and then the node's RLP
+is written to the store under that hash.
 
-A reference is the node's RLP itself when that is shorter than 32 bytes (the node is inlined
-into its parent), and otherwise the RLP string of its keccak hash (``0xa0`` + 32 bytes), in
-which case the node's RLP is written to the store under that hash.
+A node with a ``ref`` is *clean* and never changes again: clean nodes are shared, between the
+tries of one store and across blocks, through a ``NodeCache`` (hash -> decoded node), so a hot
+node is decoded once, not once per block. A trie edits only its own *dirty* nodes (``ref`` None)
+and copies a clean branch before changing it; leaves and extensions are small enough to be
+rebuilt. ``node_ref`` hashes the dirty nodes of an edit once, turns their hashed children into
+hashes (so a cached node holds no subtree alive) and adds them to the cache.
 """
 
+from collections import OrderedDict
 from typing import Any, Protocol, Union
 
 from ethrex import rlp
@@ -32,10 +37,10 @@ class Leaf:
 
     __slots__ = ("path", "value", "ref")
 
-    def __init__(self, path: str, value: bytes) -> None:
+    def __init__(self, path: str, value: bytes, ref: bytes | None = None) -> None:
         self.path = path
         self.value = value
-        self.ref: bytes | None = None
+        self.ref = ref
 
 
 class Extension:
@@ -43,10 +48,10 @@ class Extension:
 
     __slots__ = ("path", "child", "ref")
 
-    def __init__(self, path: str, child: "Child") -> None:
+    def __init__(self, path: str, child: "Child", ref: bytes | None = None) -> None:
         self.path = path
         self.child = child
-        self.ref: bytes | None = None
+        self.ref = ref
 
 
 class Branch:
@@ -54,10 +59,15 @@ class Branch:
 
     __slots__ = ("children", "value", "ref")
 
-    def __init__(self) -> None:
-        self.children: list[Child] = [None] * 16
-        self.value: bytes | None = None
-        self.ref: bytes | None = None
+    def __init__(
+        self,
+        children: "list[Child] | None" = None,
+        value: bytes | None = None,
+        ref: bytes | None = None,
+    ) -> None:
+        self.children: list[Child] = [None] * 16 if children is None else children
+        self.value = value
+        self.ref = ref
 
 
 Node = Union[Leaf, Extension, Branch]
@@ -114,28 +124,84 @@ def make_ref(encoded: bytes, store: NodeStore | None) -> bytes:
     return HASH_REF_PREFIX + digest
 
 
-def node_ref(node: Node, store: NodeStore | None) -> bytes:
-    """The (cached) reference of an in-memory node, encoding its dirty descendants first."""
+class NodeCache:
+    """Decoded nodes by hash, the least recently used dropped beyond ``capacity``. Every node in
+    it is clean (immutable), so any number of tries and threads may read it at once."""
+
+    __slots__ = ("nodes", "capacity")
+
+    def __init__(self, capacity: int) -> None:
+        self.nodes: OrderedDict[bytes, Node] = OrderedDict()
+        self.capacity = capacity
+
+    def get(self, digest: bytes) -> "Node | None":
+        node = self.nodes.get(digest)
+        if node is not None:
+            try:
+                self.nodes.move_to_end(digest)
+            except KeyError:  # dropped by another thread in between: still a valid node
+                pass
+        return node
+
+    def put(self, digest: bytes, node: "Node") -> None:
+        nodes = self.nodes
+        nodes[digest] = node
+        if len(nodes) > self.capacity:
+            try:
+                nodes.popitem(last=False)
+            except KeyError:  # emptied by another thread
+                pass
+
+    def clear(self) -> None:
+        self.nodes.clear()
+
+
+def node_ref(node: Node, store: NodeStore | None, cache: NodeCache | None = None) -> bytes:
+    """The (cached) reference of an in-memory node, encoding its dirty descendants first.
+
+    With a ``store`` each hashed node is written to it, replaced by its hash in its parent, and
+    added to ``cache``: the edited trie ends up as clean nodes over hashes."""
     ref = node.ref
     if ref is not None:
         return ref
     if isinstance(node, Leaf):
         encoded = encode_leaf(node.path, node.value)
     elif isinstance(node, Extension):
-        encoded = encode_extension(node.path, child_ref(node.child, store))
+        child = node.child
+        if isinstance(child, bytes):
+            encoded = encode_extension(node.path, HASH_REF_PREFIX + child)
+        else:
+            sub = child.ref if child.ref is not None else node_ref(child, store, cache)  # type: ignore[union-attr]
+            if store is not None and len(sub) == 33:
+                node.child = sub[1:]
+            encoded = encode_extension(node.path, sub)
     else:
         refs = []
         append = refs.append
-        for child in node.children:
+        children = node.children
+        for i in range(16):
+            child = children[i]
             if child is None:
                 append(EMPTY_STRING_RLP)
             elif isinstance(child, bytes):
                 append(HASH_REF_PREFIX + child)
             else:
-                cached = child.ref
-                append(cached if cached is not None else node_ref(child, store))
+                sub = child.ref
+                if sub is None:
+                    sub = node_ref(child, store, cache)
+                if store is not None and len(sub) == 33:
+                    children[i] = sub[1:]
+                append(sub)
         encoded = encode_branch(refs, node.value)
-    ref = make_ref(encoded, store)
+    if len(encoded) < 32:
+        ref = encoded
+    else:
+        digest = keccak256(encoded)
+        if store is not None:
+            store[digest] = encoded
+            if cache is not None:
+                cache.put(digest, node)
+        ref = HASH_REF_PREFIX + digest
     node.ref = ref
     return ref
 
@@ -150,9 +216,27 @@ def child_ref(child: Child, store: NodeStore | None) -> bytes:
 
 
 def decode_node(encoded: bytes, digest: bytes | None = None) -> Node:
-    """Build the in-memory node of an RLP-encoded node (whose hash is ``digest``, if known);
-    hashed children stay as hashes until they are needed."""
-    node = _node_from_item(rlp.decode(encoded))
+    """Build the (clean) in-memory node of an RLP-encoded node whose hash is ``digest``, if
+    known; hashed children stay as hashes. Raises ``RLPDecodingError`` for a malformed node."""
+    try:
+        items = _string_items(encoded)
+    except IndexError:  # truncated: the strict decoder below names the problem
+        items = None
+    if items is None:  # inlined children, or input the strict decoder must judge
+        node = _node_from_item(rlp.decode(encoded))
+    elif len(items) == 17:
+        children: list[Child] = items[:16]  # type: ignore[assignment]
+        for i in range(16):
+            child = children[i]
+            if not child:
+                children[i] = None
+            elif len(child) != 32:  # type: ignore[arg-type]
+                raise RLPDecodingError(f"child reference of {len(child)} bytes, expected 32")  # type: ignore[arg-type]
+        node = Branch(children, items[16] or None)
+    elif len(items) == 2:
+        node = _short_node(items[0], items[1])
+    else:
+        raise RLPDecodingError(f"trie node has {len(items)} items, expected 2 or 17")
     if len(encoded) < 32:
         node.ref = encoded
     else:
@@ -160,19 +244,70 @@ def decode_node(encoded: bytes, digest: bytes | None = None) -> Node:
     return node
 
 
+def _string_items(data: bytes) -> list[bytes] | None:
+    """The items of an RLP list of canonical byte strings spanning ``data`` -- every stored
+    node but those with inlined children -- read without the general decoder; None for
+    anything else."""
+    n = len(data)
+    first = data[0]
+    if 0xC0 <= first <= 0xF7:
+        pos = 1
+        end = 1 + first - 0xC0
+    elif first == 0xF8 and data[1] >= 56:
+        pos = 2
+        end = 2 + data[1]
+    elif first == 0xF9 and data[1]:
+        pos = 3
+        end = 3 + (data[1] << 8 | data[2])
+        if end < 259:
+            return None
+    else:
+        return None
+    if end != n:
+        return None
+    items = []
+    append = items.append
+    while pos < n:
+        b = data[pos]
+        if b < 0x80:
+            append(data[pos : pos + 1])
+            pos += 1
+        elif b < 0xB8:
+            if b == 0x81 and data[pos + 1] < 0x80:
+                return None  # a single byte below 0x80 must stand alone
+            stop = pos + 1 + b - 0x80
+            append(data[pos + 1 : stop])
+            pos = stop
+        elif b == 0xB8 and data[pos + 1] >= 56:
+            stop = pos + 2 + data[pos + 1]
+            append(data[pos + 2 : stop])
+            pos = stop
+        else:
+            return None
+    return items if pos == n else None
+
+
+def _short_node(encoded_path: bytes, second: bytes) -> Node:
+    """A leaf or an extension from its two items (an extension's child is a hash here)."""
+    try:
+        path, is_leaf = decode_hex_prefix(encoded_path)
+    except ValueError as exc:
+        raise RLPDecodingError(str(exc)) from exc
+    if is_leaf:
+        return Leaf(path, second)
+    if not path or len(second) != 32:
+        raise RLPDecodingError("extension node needs a path and a 32-byte child hash")
+    return Extension(path, second)
+
+
 def _node_from_item(item: Any) -> Node:
     if not isinstance(item, list):
         raise RLPDecodingError("trie node must be an RLP list")
     if len(item) == 17:
-        branch = Branch()
-        children = branch.children
-        for i in range(16):
-            children[i] = _child_from_item(item[i])
         value = item[16]
         if not isinstance(value, bytes):
             raise RLPDecodingError("branch value must be a byte string")
-        branch.value = value or None
-        return branch
+        return Branch([_child_from_item(item[i]) for i in range(16)], value or None)
     if len(item) == 2:
         encoded_path = item[0]
         if not isinstance(encoded_path, bytes):
@@ -195,6 +330,7 @@ def _node_from_item(item: Any) -> Node:
 def _child_from_item(item: Any) -> Child:
     if isinstance(item, list):  # an inlined node (its RLP is under 32 bytes)
         node = _node_from_item(item)
+        node_ref(node, None)  # clean, like the node that holds it
         return node
     if not item:
         return None

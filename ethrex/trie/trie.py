@@ -1,9 +1,11 @@
 """The Merkle Patricia Trie over a node store (Yellow Paper, appendix D).
 
-``Trie`` edits in-memory nodes in place and hashes lazily: ``put``/``delete`` only clear the
-cached references on the path they touch, and ``root_hash()`` encodes the dirty nodes once and
-writes every hashed node to the store. Nodes of an existing root are loaded from the store on
-first use. The secure variant (state and storage tries) keys every entry by ``keccak256(key)``.
+``Trie`` hashes lazily: ``put``/``delete`` build new dirty nodes along the path they touch, and
+``root_hash()`` encodes the dirty nodes once and writes every hashed node to the store. Nodes
+of an existing root are loaded from the store on first use, through the store's ``NodeCache``
+(``db.cache``; a dict gets a trie-private one): loaded nodes are shared and never edited in
+place (see ``ethrex.trie.nodes``). The secure variant (state and storage tries) keys every entry
+by ``keccak256(key)``.
 """
 
 from collections.abc import Iterator
@@ -17,24 +19,28 @@ from ethrex.trie.nodes import (
     Extension,
     Leaf,
     Node,
+    NodeCache,
     NodeStore,
     decode_node,
     node_ref,
 )
 
 EMPTY_ROOT = keccak256(b"\x80")  # root of the empty trie: keccak(rlp(b""))
+PRIVATE_CACHE = 50_000  # nodes kept by a trie whose store has no cache of its own
 
 
 class Trie:
     """A Merkle Patricia Trie; ``secure=True`` hashes keys with keccak256 first."""
 
-    __slots__ = ("db", "secure", "_root")
+    __slots__ = ("db", "secure", "cache", "_root")
 
     def __init__(
         self, db: NodeStore | None = None, root: bytes = EMPTY_ROOT, secure: bool = False
     ) -> None:
         self.db: NodeStore = {} if db is None else db
         self.secure = secure
+        cache = getattr(db, "cache", None)  # the store's shared cache (``NodeView``)
+        self.cache: NodeCache = NodeCache(PRIVATE_CACHE) if cache is None else cache
         self._root: Child = None if root == EMPTY_ROOT else bytes(root)
 
     # -- reads ---------------------------------------------------------------------------------
@@ -43,19 +49,15 @@ class Trie:
         """The value stored under ``key``, or ``None``."""
         path = (keccak256(key) if self.secure else key).hex()
         node = self._root
-        if isinstance(node, bytes):
-            node = self._root = self._load(node)
+        load = self._load
         index = NIBBLE_INDEX
         while node is not None:
+            if isinstance(node, bytes):
+                node = load(node)
             if isinstance(node, Branch):
                 if not path:
                     return node.value
-                children = node.children
-                slot = index[path[0]]
-                child = children[slot]
-                if isinstance(child, bytes):  # loaded once, then kept in place
-                    child = children[slot] = self._load(child)
-                node = child
+                node = node.children[index[path[0]]]
                 path = path[1:]
             elif isinstance(node, Leaf):
                 return node.value if node.path == path else None
@@ -64,10 +66,7 @@ class Trie:
                 if not path.startswith(prefix):
                     return None
                 path = path[len(prefix) :]
-                child = node.child
-                if isinstance(child, bytes):
-                    child = node.child = self._load(child)
-                node = child
+                node = node.child
         return None
 
     def root_hash(self) -> bytes:
@@ -77,8 +76,9 @@ class Trie:
             return EMPTY_ROOT
         if isinstance(root, bytes):
             return root
-        ref = node_ref(root, self.db)
+        ref = node_ref(root, self.db, self.cache)
         if len(ref) >= 32:  # a hash reference; the node is already in the store
+            self._root = ref[1:]  # clean now: read back through the cache
             return ref[1:]
         # The root is hashed even when its RLP is under 32 bytes (and so would be inlined).
         digest = keccak256(ref)
@@ -162,14 +162,15 @@ class Trie:
             self._root = new_root
 
     def _put(self, node: Child, path: str, value: bytes) -> Node:
-        """Insert below ``node``, editing it in place where possible; returns its replacement.
-        Every node on the path gets its cached reference cleared."""
+        """Insert below ``node``; returns its replacement. Every node on the path is new or a
+        dirty copy: clean nodes are shared and stay as they are."""
         if node is None:
             return Leaf(path, value)
         if isinstance(node, bytes):
             node = self._load(node)
         if isinstance(node, Branch):
-            node.ref = None
+            if node.ref is not None:  # clean: copy before the edit
+                node = Branch(node.children.copy(), node.value)
             if path:
                 children = node.children
                 slot = NIBBLE_INDEX[path[0]]
@@ -178,34 +179,24 @@ class Trie:
                 node.value = value
             return node
         node_path = node.path
+        branch = Branch()
         if isinstance(node, Leaf):
             if node_path == path:
-                node.value = value
-                node.ref = None
-                return node
+                return Leaf(path, value)
             shared = common_prefix_length(node_path, path)
-            branch = Branch()
             if len(node_path) == shared:  # the old key ends where the paths part
                 branch.value = node.value
             else:  # the old leaf moves one level down, shortened
-                node.path = node_path[shared + 1 :]
-                node.ref = None
-                branch.children[NIBBLE_INDEX[node_path[shared]]] = node
+                branch.children[NIBBLE_INDEX[node_path[shared]]] = Leaf(
+                    node_path[shared + 1 :], node.value)
         else:
             if path.startswith(node_path):
-                node.ref = None
-                node.child = self._put(node.child, path[len(node_path) :], value)
-                return node
+                return Extension(node_path, self._put(node.child, path[len(node_path) :], value))
             # The paths part inside the extension: split it around a new branch.
             shared = common_prefix_length(node_path, path)
-            branch = Branch()
             rest = node_path[shared + 1 :]
-            if rest:
-                node.path = rest
-                node.ref = None
-                branch.children[NIBBLE_INDEX[node_path[shared]]] = node
-            else:
-                branch.children[NIBBLE_INDEX[node_path[shared]]] = node.child
+            branch.children[NIBBLE_INDEX[node_path[shared]]] = (
+                Extension(rest, node.child) if rest else node.child)
         if len(path) == shared:
             branch.value = value
         else:
@@ -233,17 +224,18 @@ class Trie:
                 return node, False
             return self._join(prefix, child), True
         if path:
-            children = node.children
             slot = NIBBLE_INDEX[path[0]]
-            child, changed = self._delete(children[slot], path[1:])
+            child, changed = self._delete(node.children[slot], path[1:])
             if not changed:
                 return node, False
-            children[slot] = child
+            if node.ref is not None:  # clean: copy before the edit
+                node = Branch(node.children.copy(), node.value)
+            node.children[slot] = child
         else:
             if not node.value:
                 return node, False
+            node = Branch(node.children.copy()) if node.ref is not None else node
             node.value = None
-        node.ref = None
         return self._collapse(node), True
 
     def _collapse(self, branch: Branch) -> Child:
@@ -279,4 +271,9 @@ class Trie:
         return encoded
 
     def _load(self, digest: bytes) -> Node:
-        return decode_node(self._stored(digest), digest)
+        cache = self.cache
+        node = cache.get(digest)
+        if node is None:
+            node = decode_node(self._stored(digest), digest)
+            cache.put(digest, node)
+        return node
