@@ -23,13 +23,11 @@ from ethrex.errors import EthrexError, InternalError, InvalidBlock
 from ethrex.execution.block import MAX_RLP_BLOCK_SIZE, BlockContext, BlockOutput, execute_block
 from ethrex.execution.system_calls import MAINNET_DEPOSIT_CONTRACT
 from ethrex.forks import Fork, ForkRules, rules_at
-from ethrex.primitives import EMPTY_HASH, keccak256
-from ethrex.rlp import encode as rlp_encode
+from ethrex.primitives import EMPTY_HASH
 from ethrex.state import StateDB
 from ethrex.state.store_backend import StateDiff, StoreBackend
 from ethrex.storage import Store, StoreWriter
-from ethrex.trie import Trie
-from ethrex.types.account import Account, encode_account
+from ethrex.storage.genesis_state import write_genesis_state
 from ethrex.types.block import Block, encode_block
 from ethrex.types.genesis import ChainConfig, Genesis
 from ethrex.types.header import Header
@@ -48,30 +46,6 @@ class UnknownParent(UnknownBlock):
 
 class InvalidForkchoice(InvalidBlock):
     """The safe or finalized block is not an ancestor of the new head."""
-
-
-def _genesis_writes(
-    genesis: Genesis,
-) -> tuple[bytes, dict[bytes, bytes], dict[bytes, bytes], StateDiff]:
-    """State root, trie nodes, code and flat-state diff of the genesis ``alloc``."""
-    nodes: dict[bytes, bytes] = {}
-    code: dict[bytes, bytes] = {}
-    diff = StateDiff()
-    state = Trie(nodes, secure=True)
-    for address, acct in genesis.alloc.items():
-        slots = {int.from_bytes(k, "big"): v for k, v in acct.storage.items() if v}
-        storage = Trie(nodes, secure=True)
-        for slot, value in slots.items():
-            storage.put(slot.to_bytes(32, "big"), rlp_encode(value))
-        code_hash = keccak256(acct.code) if acct.code else EMPTY_HASH
-        if acct.code:
-            code[code_hash] = acct.code
-        record = Account(acct.nonce, acct.balance, storage.root_hash(), code_hash)
-        state.put(address, encode_account(record))
-        diff.accounts[address] = record
-        if slots:
-            diff.storage[address] = slots
-    return state.root_hash(), nodes, code, diff
 
 
 class Blockchain:
@@ -96,15 +70,11 @@ class Blockchain:
         if stored is None:
             if genesis is None:
                 raise EthrexError("the store is empty and no genesis was given")
-            block = genesis_block(genesis)
-            root, nodes, code, diff = _genesis_writes(genesis)
-            if root != block.header.state_root:
-                raise InternalError(
-                    f"genesis state root {root.hex()} != header {block.header.state_root.hex()}"
-                )
+            # The state goes in first, in bounded chunks; block 0 then makes it reachable.
+            block = genesis_block(genesis, write_genesis_state(store, genesis.alloc))
             with store.write() as tx:
-                block_hash = tx.add_genesis(block, genesis.config, nodes, code)
-                tx.apply_state_diff(block_hash, diff.accounts, diff.storage)
+                block_hash = tx.add_genesis(block, genesis.config)
+                tx.apply_state_diff(block_hash, {}, {})  # the flat tables hold its state
             return cls(store, genesis.config)
         if genesis is None:
             config = store.get_chain_config()

@@ -34,8 +34,9 @@ def genesis_state_root(alloc: dict[bytes, GenesisAccount]) -> bytes:
     })
 
 
-def genesis_header(genesis: Genesis) -> Header:
-    """The header of block 0, with each optional field set iff its fork is active at genesis."""
+def genesis_header(genesis: Genesis, state_root: bytes | None = None) -> Header:
+    """The header of block 0, with each optional field set iff its fork is active at genesis
+    (``state_root`` when the caller computed it already)."""
     rules = rules_at(genesis.config, genesis.number, genesis.timestamp)
     base_fee = withdrawals_root = blob_gas_used = excess_blob_gas = beacon_root = None
     requests_hash = None
@@ -55,7 +56,7 @@ def genesis_header(genesis: Genesis) -> Header:
         parent_hash=genesis.parent_hash,
         ommers_hash=EMPTY_LIST_HASH,
         coinbase=genesis.coinbase,
-        state_root=genesis_state_root(genesis.alloc),
+        state_root=genesis_state_root(genesis.alloc) if state_root is None else state_root,
         transactions_root=EMPTY_ROOT,
         receipts_root=EMPTY_ROOT,
         logs_bloom=bytes(256),
@@ -76,9 +77,9 @@ def genesis_header(genesis: Genesis) -> Header:
     )
 
 
-def genesis_block(genesis: Genesis) -> Block:
+def genesis_block(genesis: Genesis, state_root: bytes | None = None) -> Block:
     """Block 0: the genesis header, no transactions or ommers, and empty withdrawals from
     Shanghai."""
-    header = genesis_header(genesis)
+    header = genesis_header(genesis, state_root)
     withdrawals = () if header.withdrawals_root is not None else None
     return Block(header, (), (), withdrawals)
