@@ -39,6 +39,12 @@ class KVBackend(Protocol):
 
     def scan(self, table: str, prefix: bytes = b"") -> Iterator[tuple[bytes, bytes]]: ...
 
+    def get_pair(
+        self, table: str, key: bytes, table2: str, key2: bytes
+    ) -> tuple[bytes | None, bytes | None]:
+        """Two committed values from one snapshot (cheaper than ``read()`` for the hot path)."""
+        ...
+
     def read(self) -> AbstractContextManager[KVRead]:
         """A snapshot for several reads that must agree with each other."""
         ...
@@ -144,6 +150,12 @@ class MemoryBackend:
     def get(self, table: str, key: bytes) -> bytes | None:
         with self._lock:
             return self._data[table].get(key)
+
+    def get_pair(
+        self, table: str, key: bytes, table2: str, key2: bytes
+    ) -> tuple[bytes | None, bytes | None]:
+        with self._lock:
+            return self._data[table].get(key), self._data[table2].get(key2)
 
     def scan(self, table: str, prefix: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
         with self._lock:  # materialised under the lock: a snapshot

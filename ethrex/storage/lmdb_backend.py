@@ -1,9 +1,11 @@
 """The on-disk engine: LMDB, one named sub-database per table.
 
 LMDB gives what the store needs without a server: copy-on-write B+trees, so a committed write
-transaction is durable and a crash (even SIGKILL mid-commit) leaves the last committed state;
-readers work on MVCC snapshots and never block the single writer. ``sync=True`` flushes data
-and meta pages before a commit returns.
+transaction survives and a crash (even SIGKILL mid-commit) leaves the last committed state;
+readers work on MVCC snapshots and never block the single writer. A commit flushes its data
+pages before it returns (``sync=True``) but not the meta page (``metasync=False``, one fsync
+instead of two): after an OS crash or power loss the store may have lost its last commit
+(LMDB keeps atomicity and consistency, never a torn state), after a process crash nothing.
 
 The map (the most the file may grow to) is reserved as address space, not disk: it starts
 large and doubles when a commit hits ``MapFullError``, replaying the buffered batch.
@@ -59,8 +61,8 @@ class LmdbBackend:
             str(self.path),
             map_size=map_size,
             max_dbs=len(tables),
-            sync=True,  # a commit is on disk when it returns
-            metasync=True,
+            sync=True,  # a commit's pages are on disk when it returns
+            metasync=False,  # its meta page follows with the next flush: ACI, one fsync
             readahead=False,  # random access to trie nodes; readahead only pollutes the cache
             max_readers=256,
         )
@@ -79,6 +81,17 @@ class LmdbBackend:
         except lmdb.Error:  # our transaction was invalidated by a concurrent map resize
             value = self._env.begin(db=db).get(key)
         return value
+
+    def get_pair(
+        self, table: str, key: bytes, table2: str, key2: bytes
+    ) -> tuple[bytes | None, bytes | None]:
+        """Two values read in one snapshot."""
+        try:
+            txn = self._env.begin()
+        except lmdb.Error:  # invalidated by a concurrent map resize
+            txn = self._env.begin()
+        dbs = self._dbs
+        return txn.get(key, db=dbs[table]), txn.get(key2, db=dbs[table2])
 
     def scan(self, table: str, prefix: bytes = b"") -> Iterator[tuple[bytes, bytes]]:
         # Materialised: a generator would hold its read transaction open indefinitely.
