@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow bench profile clean tools
+.PHONY: install run test test-slow bench bench-import profile clean tools
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -47,10 +47,16 @@ test-slow: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
 
-# make profile WORKLOAD=compute  (a workload name or a fixture path)
+# make profile WORKLOAD=compute  (a workload name or a fixture path; import-10k: the import of
+# a bench-import chain into a fresh LMDB datadir; PROFILE_ARGS e.g. "--blocks 200")
 profile: $(STAMP)
 	@test -n "$(WORKLOAD)" || { echo "usage: make profile WORKLOAD=compute"; exit 2; }
-	$(PY) -m bench profile $(WORKLOAD)
+	$(PY) -m bench profile $(WORKLOAD) $(PROFILE_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# ethrex and geth importing 1,000-block chains over 10k/100k/1M-account states on disk;
+# BENCH_ARGS e.g. "--sizes 10k --runs 1" or "--crash" (kill -9 during the largest import)
+bench-import: $(STAMP) $(GETH_STAMP)
+	$(PY) -m bench.import_bench $(BENCH_ARGS)

@@ -2,12 +2,18 @@
 
 WORKLOAD is a name (``compute``: looked up in ``../shared/bench``, then ``bench/generated``) or
 a fixture path. One untimed import warms the caches, then one import runs under cProfile.
+
+An import workload (``import-10k``, a folder of ``bench/generated`` or any folder holding
+``genesis.json`` and ``chain.rlp``) is profiled as the node imports it: the genesis goes into
+a fresh LMDB datadir unprofiled, then ``import_chain_file`` (the first ``--blocks`` blocks)
+runs under cProfile.
 """
 
 import argparse
 import cProfile
 import pstats
 import sys
+import tempfile
 from pathlib import Path
 
 from bench.engines.common import Mismatch, Unsupported, load_cases
@@ -27,13 +33,52 @@ def find_workload(name: str) -> Path:
     raise SystemExit(f"bench profile: no workload {name!r} (a name like compute, or a path)")
 
 
+def find_import(name: str) -> Path | None:
+    for folder in (Path(name), REPO / "bench" / "generated" / name):
+        if (folder / "genesis.json").is_file() and (folder / "chain.rlp").is_file():
+            return folder
+    return None
+
+
+def profile_import(folder: Path, blocks: int | None, sort: str, top: int) -> int:
+    """cProfile of ``ethrex import`` of ``folder``'s chain over a fresh datadir."""
+    from ethrex.blockchain.blockchain import Blockchain
+    from ethrex.blockchain.chainfile import read_chain_file
+    from ethrex.blockchain.importer import import_chain_file
+    from ethrex.storage import Store
+    from ethrex.types.genesis import load_genesis
+
+    chain_file = folder / "chain.rlp"
+    with tempfile.TemporaryDirectory(prefix="ethrex-profile-") as tmp:
+        if blocks is not None:
+            data, spans = read_chain_file(chain_file)
+            chain_file = Path(tmp) / "chain.rlp"
+            chain_file.write_bytes(data[: spans[min(blocks, len(spans)) - 1][1]])
+        store = Store.open(Path(tmp) / "chaindata")
+        try:
+            chain = Blockchain.open(store, load_genesis(folder / "genesis.json"))
+            profiler = cProfile.Profile()
+            profiler.enable()
+            done = import_chain_file(chain, chain_file)
+            profiler.disable()
+        finally:
+            store.close()
+    print(f"{folder.name}: {done.line()} (under cProfile)")
+    pstats.Stats(profiler).strip_dirs().sort_stats(sort).print_stats(top)
+    return 0
+
+
 def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog="python -m bench profile")
     p.add_argument("workload")
     p.add_argument("--top", type=int, default=30)
     p.add_argument("--sort", default="tottime", help="pstats key: tottime, cumulative, ...")
     p.add_argument("--no-warmup", dest="warmup", action="store_false")
+    p.add_argument("--blocks", type=int, help="import workloads: the first N blocks only")
     a = p.parse_args(argv)
+    folder = find_import(a.workload)
+    if folder is not None:
+        return profile_import(folder, a.blocks, a.sort, a.top)
     from bench.engines.ethrex import prepare
 
     path = find_workload(a.workload)
