@@ -7,10 +7,12 @@ and hashes lazily, so agreeing with it over random key sets and edit sequences i
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ethrex import rlp
+from ethrex.errors import RLPDecodingError
 from ethrex.primitives import keccak256
 from ethrex.trie import (
     EMPTY_ROOT,
@@ -21,6 +23,7 @@ from ethrex.trie import (
     verify_proof,
 )
 from ethrex.trie.nibbles import decode_hex_prefix, encode_hex_prefix
+from ethrex.trie.nodes import Branch, NodeCache, _node_from_item, decode_node, node_ref
 
 # -- reference implementation ------------------------------------------------------------------
 
@@ -244,3 +247,72 @@ def test_ordered_root(items: list[bytes]) -> None:
         assert ordered_root(items) == reference_root(
             {rlp.encode(i): v for i, v in enumerate(items)}
         )
+
+
+class CachedStore(dict):  # type: ignore[type-arg]
+    """A node store with a shared decoded-node cache, as ``store.nodes`` has."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__()
+        self.cache = NodeCache(capacity)
+
+
+@settings(max_examples=60)
+@given(mappings, operations, operations, st.integers(min_value=1, max_value=64))
+def test_tries_sharing_a_node_cache_never_see_each_others_edits(
+    mapping: dict[bytes, bytes], ops_a: list[Any], ops_b: list[Any], capacity: int
+) -> None:
+    """Clean nodes are shared through the cache: two tries editing the same root (two blocks
+    on one parent), and a reader of that root, each see exactly their own keys, whatever the
+    cache keeps."""
+    store = CachedStore(capacity)
+    base = Trie(store, secure=True)
+    for key, value in mapping.items():
+        base.put(key, value)
+    root = base.root_hash()
+    results = []
+    for ops in (ops_a, ops_b):
+        trie = Trie(store, root, secure=True)
+        expected = {keccak256(k): v for k, v in mapping.items()}
+        for key, value, take_root in ops:
+            trie.put(key, value)
+            if value:
+                expected[keccak256(key)] = value
+            else:
+                expected.pop(keccak256(key), None)
+            if take_root:
+                trie.root_hash()
+        assert trie.root_hash() == reference_root(expected)
+        results.append((trie.root_hash(), expected))
+    reader = Trie(store, root, secure=True)
+    assert all(reader.get(key) == value for key, value in mapping.items())
+    assert reader.root_hash() == root
+    for new_root, expected in results:
+        assert sorted(Trie(store, new_root).items()) == sorted(expected.items())
+
+
+def test_stored_node_decoder_agrees_with_the_general_rlp_decoder() -> None:
+    """The fast path for stored nodes builds what the strict path builds, and hands anything
+    unusual (inlined children, non-canonical lengths, truncation) to the strict path."""
+    import random
+
+    rng = random.Random(3)
+    mapping = {rng.randbytes(rng.randrange(1, 40)): rng.randbytes(rng.randrange(1, 90))
+               for _ in range(300)}
+    trie = build(mapping)
+    trie.root_hash()
+    for digest, encoded in trie.db.items():
+        fast = decode_node(encoded, digest)
+        slow = _node_from_item(rlp.decode(encoded))
+        assert type(fast) is type(slow)
+        if isinstance(fast, Branch):
+            assert fast.value == slow.value
+            for a, b in zip(fast.children, slow.children):
+                assert (a is None and b is None) or isinstance(a, bytes) and a == b \
+                    or node_ref(a, None) == node_ref(b, None)
+        else:
+            assert (fast.path, getattr(fast, "value", None)) == (slow.path, getattr(slow, "value", None))
+    branch = next(e for e in trie.db.values() if len(rlp.decode(e)) == 17)
+    for bad in (branch[:-1], branch + b"\x80", b"\xf9\x00" + branch[3:]):
+        with pytest.raises(RLPDecodingError):
+            decode_node(bad)
