@@ -18,9 +18,9 @@ from ethrex.evm.errors import (
     StackOverflow,
     StackUnderflow,
 )
-from ethrex.evm.frame import Context, Frame
-from ethrex.evm.gas import GAS_CODE_DEPOSIT
-from ethrex.evm.table import tables_for
+from ethrex.evm.frame import Context, Frame, valid_jumpdests
+from ethrex.evm.gas import GAS_CODE_DEPOSIT, charge_memory
+from ethrex.evm.table import loop_tables_for, tables_for
 from ethrex.forks import ForkRules
 from ethrex.state import StateDB
 
@@ -49,14 +49,18 @@ def make_context(
     state: StateDB, rules: ForkRules, block: BlockEnv, tx: TxEnv, blob_base_fee: int = 0
 ) -> Context:
     """The shared context of one transaction's frames."""
-    return Context(state, rules, block, tx, _precompiles(rules), tables_for(rules), blob_base_fee)
+    return Context(state, rules, block, tx, _precompiles(rules), tables_for(rules),
+                   loop_tables_for(rules), blob_base_fee)
 
 
 def run(frame: Frame) -> None:
     """Execute ``frame.code`` until STOP/RETURN (flag) or a halt (exception).
 
-    The hottest opcodes (PUSH, DUP, SWAP, POP, JUMPDEST, JUMP, JUMPI) run inline with ``pc``
-    and ``gas`` in locals; every other opcode goes through the fork's 256-entry table, with
+    The common opcodes run inline with ``pc`` and ``gas`` in locals, found by a few range tests
+    on the opcode byte: PUSH/DUP/SWAP, the 0x50-0x5f flow and memory ops, the stack-only ops
+    (arithmetic, comparison, bitwise: ``ctx.stack_ops``, called with the stack), the words fixed
+    for the frame (ADDRESS, CALLER...: ``ctx.frame_words``, computed once per frame) and
+    CALLDATALOAD. Every other opcode goes through the fork's 256-entry table, with
     ``frame.pc``/``frame.gas`` stored before and reloaded after (handlers may jump, charge
     dynamic gas or stop the frame). An inline halt leaves ``frame.gas`` stale: ``execute``
     zeroes it for every halt anyway.
@@ -66,90 +70,221 @@ def run(frame: Frame) -> None:
     gas_table = ctx.gas_table
     stack_min = ctx.stack_min
     stack_max = ctx.stack_max
+    stack_ops = ctx.stack_ops
+    frame_words = ctx.frame_words
+    words: dict[int, int] = {}  # frame words computed so far
+    rules = frame.rules
+    has_push0 = rules.has_push0  # EIP-3855
+    has_return_data = rules.has_return_data  # EIP-211
+    has_blobs = rules.has_blobs  # EIP-4844
+    blob_words: list[int] | None = None  # BLOBHASH values, on first use
     code = frame.padded
-    jumpdests = frame.jumpdests
-    n_dests = len(jumpdests)
+    push_values = frame.push_values
+    jumpdests = frame.jumpdests  # None until the first jump
+    n_dests = 0 if jumpdests is None else len(jumpdests)
     stack = frame.stack
     push = stack.append
     pop = stack.pop
+    memory = frame.memory  # grown in place, never replaced
+    n_data = len(frame.data)
+    data = frame.data + bytes(32)  # CALLDATALOAD reads zeros past the end
     from_bytes = int.from_bytes
     pc = 0
     gas = frame.gas
     while True:
         op = code[pc]
-        if op < 0x80:
-            if op > 0x5F:  # PUSH1..PUSH32
+        if op >= 0x60:
+            if op < 0x80:  # PUSH1..PUSH32
                 if len(stack) >= 1024:
                     raise StackOverflow
                 gas -= 3
                 if gas < 0:
                     raise OutOfGas
-                end = pc + op - 0x5E
-                push(from_bytes(code[pc + 1 : end], "big"))
-                pc = end
+                value = push_values.get(pc)
+                if value is None:
+                    value = push_values[pc] = from_bytes(code[pc + 1 : pc + op - 0x5E], "big")
+                push(value)
+                pc += op - 0x5E
                 continue
-            if op == 0x5B:  # JUMPDEST
-                gas -= 1
-                if gas < 0:
-                    raise OutOfGas
+            if op < 0xA0:
+                n = len(stack)
+                if op < 0x90:  # DUP1..DUP16
+                    depth = op - 0x7F
+                    if n < depth:
+                        raise StackUnderflow
+                    if n >= 1024:
+                        raise StackOverflow
+                    gas -= 3
+                    if gas < 0:
+                        raise OutOfGas
+                    push(stack[-depth])
+                else:  # SWAP1..SWAP16
+                    depth = op - 0x8E
+                    if n < depth:
+                        raise StackUnderflow
+                    gas -= 3
+                    if gas < 0:
+                        raise OutOfGas
+                    stack[-1], stack[-depth] = stack[-depth], stack[-1]
                 pc += 1
                 continue
-            if op == 0x57:  # JUMPI
-                if len(stack) < 2:
-                    raise StackUnderflow
-                gas -= 10
-                if gas < 0:
-                    raise OutOfGas
-                dest = pop()
-                if pop():
-                    if dest >= n_dests or not jumpdests[dest]:
-                        raise InvalidJump
-                    pc = dest
-                else:
+        elif op >= 0x50:
+            if op < 0x58:
+                if op == 0x57:  # JUMPI
+                    if len(stack) < 2:
+                        raise StackUnderflow
+                    gas -= 10
+                    if gas < 0:
+                        raise OutOfGas
+                    dest = pop()
+                    if pop():
+                        if dest >= n_dests or not jumpdests[dest]:
+                            if jumpdests is not None:
+                                raise InvalidJump
+                            jumpdests = valid_jumpdests(frame)
+                            n_dests = len(jumpdests)
+                            if dest >= n_dests or not jumpdests[dest]:
+                                raise InvalidJump
+                        pc = dest
+                    else:
+                        pc += 1
+                    continue
+                if op == 0x50:  # POP
+                    if not stack:
+                        raise StackUnderflow
+                    gas -= 2
+                    if gas < 0:
+                        raise OutOfGas
+                    pop()
                     pc += 1
-                continue
-            if op == 0x56:  # JUMP
-                if not stack:
+                    continue
+                if op == 0x51:  # MLOAD
+                    if not stack:
+                        raise StackUnderflow
+                    gas -= 3
+                    if gas < 0:
+                        raise OutOfGas
+                    offset = stack[-1]
+                    end = offset + 32
+                    if end > len(memory):
+                        frame.gas = gas
+                        charge_memory(frame, offset, 32)
+                        gas = frame.gas
+                    stack[-1] = from_bytes(memory[offset:end], "big")
+                    pc += 1
+                    continue
+                if op == 0x52:  # MSTORE
+                    if len(stack) < 2:
+                        raise StackUnderflow
+                    gas -= 3
+                    if gas < 0:
+                        raise OutOfGas
+                    offset = pop()
+                    end = offset + 32
+                    if end > len(memory):
+                        frame.gas = gas
+                        charge_memory(frame, offset, 32)
+                        gas = frame.gas
+                    memory[offset:end] = pop().to_bytes(32, "big")
+                    pc += 1
+                    continue
+                if op == 0x56:  # JUMP
+                    if not stack:
+                        raise StackUnderflow
+                    gas -= 8
+                    if gas < 0:
+                        raise OutOfGas
+                    dest = pop()
+                    if dest >= n_dests or not jumpdests[dest]:
+                        if jumpdests is not None:
+                            raise InvalidJump
+                        jumpdests = valid_jumpdests(frame)
+                        n_dests = len(jumpdests)
+                        if dest >= n_dests or not jumpdests[dest]:
+                            raise InvalidJump
+                    pc = dest
+                    continue
+            else:
+                if op == 0x5B:  # JUMPDEST
+                    gas -= 1
+                    if gas < 0:
+                        raise OutOfGas
+                    pc += 1
+                    continue
+                if op == 0x5F and has_push0:  # PUSH0
+                    if len(stack) >= 1024:
+                        raise StackOverflow
+                    gas -= 2
+                    if gas < 0:
+                        raise OutOfGas
+                    push(0)
+                    pc += 1
+                    continue
+                if 0x58 <= op <= 0x5A:  # PC, MSIZE, GAS
+                    if len(stack) >= 1024:
+                        raise StackOverflow
+                    gas -= 2
+                    if gas < 0:
+                        raise OutOfGas
+                    push(pc if op == 0x58 else len(memory) if op == 0x59 else gas)
+                    pc += 1
+                    continue
+        elif op < 0x20:
+            stack_op = stack_ops[op]
+            if stack_op is not None:  # arithmetic, comparison, bitwise
+                if len(stack) < stack_min[op]:
                     raise StackUnderflow
-                gas -= 8
+                gas -= gas_table[op]
                 if gas < 0:
                     raise OutOfGas
-                dest = pop()
-                if dest >= n_dests or not jumpdests[dest]:
-                    raise InvalidJump
-                pc = dest
+                stack_op(stack)
+                pc += 1
                 continue
-            if op == 0x50:  # POP
+        elif op >= 0x30:
+            if op == 0x35:  # CALLDATALOAD
                 if not stack:
                     raise StackUnderflow
+                gas -= 3
+                if gas < 0:
+                    raise OutOfGas
+                i = stack[-1]
+                stack[-1] = from_bytes(data[i : i + 32], "big") if i < n_data else 0
+                pc += 1
+                continue
+            word_of = frame_words[op]
+            if word_of is not None:  # ADDRESS, CALLER, NUMBER...: fixed for the frame
+                if len(stack) >= 1024:
+                    raise StackOverflow
                 gas -= 2
                 if gas < 0:
                     raise OutOfGas
-                pop()
+                word = words.get(op)
+                if word is None:
+                    word = words[op] = word_of(frame)
+                push(word)
                 pc += 1
                 continue
-        elif op < 0xA0:
-            n = len(stack)
-            if op < 0x90:  # DUP1..DUP16
-                depth = op - 0x7F
-                if n < depth:
+            if op == 0x49 and has_blobs:  # BLOBHASH (EIP-4844)
+                if not stack:
                     raise StackUnderflow
-                if n >= 1024:
+                gas -= 3
+                if gas < 0:
+                    raise OutOfGas
+                if blob_words is None:
+                    blob_words = [from_bytes(h, "big") for h in ctx.tx.blob_versioned_hashes]
+                i = stack[-1]
+                stack[-1] = blob_words[i] if i < len(blob_words) else 0
+                pc += 1
+                continue
+            if op == 0x3D and has_return_data:  # RETURNDATASIZE (EIP-211)
+                if len(stack) >= 1024:
                     raise StackOverflow
-                gas -= 3
+                gas -= 2
                 if gas < 0:
                     raise OutOfGas
-                push(stack[-depth])
-            else:  # SWAP1..SWAP16
-                depth = op - 0x8E
-                if n < depth:
-                    raise StackUnderflow
-                gas -= 3
-                if gas < 0:
-                    raise OutOfGas
-                stack[-1], stack[-depth] = stack[-depth], stack[-1]
-            pc += 1
-            continue
+                push(len(frame.return_data))
+                pc += 1
+                continue
         n = len(stack)
         if n < stack_min[op]:
             raise StackUnderflow
@@ -176,6 +311,7 @@ def run_traced(frame: Frame, tracer: Any) -> None:
     stack_min = ctx.stack_min
     stack_max = ctx.stack_max
     code = frame.padded
+    push_values = frame.push_values
     stack = frame.stack
     on_step = tracer.on_step
     while frame.running:

@@ -1,4 +1,5 @@
-"""ADD ... SIGNEXTEND (0x01-0x0b): words are plain ints masked to 256 bits."""
+"""ADD ... SIGNEXTEND (0x01-0x0b): words are plain ints masked to 256 bits. All but EXP (whose
+gas depends on its exponent) work on the stack alone: the run loop calls them with the list."""
 
 from ethrex.evm.frame import Frame
 from ethrex.evm.gas import charge
@@ -8,34 +9,29 @@ _SIGN = 1 << 255
 _MOD = 1 << 256
 
 
-def op_add(f: Frame) -> None:
-    s = f.stack
+def op_add(s: list[int]) -> None:
     a = s.pop()
     s[-1] = (a + s[-1]) & MASK
 
 
-def op_mul(f: Frame) -> None:
-    s = f.stack
+def op_mul(s: list[int]) -> None:
     a = s.pop()
     s[-1] = (a * s[-1]) & MASK
 
 
-def op_sub(f: Frame) -> None:
-    s = f.stack
+def op_sub(s: list[int]) -> None:
     a = s.pop()
     s[-1] = (a - s[-1]) & MASK
 
 
-def op_div(f: Frame) -> None:
-    s = f.stack
+def op_div(s: list[int]) -> None:
     a = s.pop()
     b = s[-1]
     s[-1] = a // b if b else 0
 
 
-def op_sdiv(f: Frame) -> None:
+def op_sdiv(s: list[int]) -> None:
     """Signed division truncating toward zero; -2**255 / -1 overflows back to -2**255."""
-    s = f.stack
     a = s.pop()
     b = s[-1]
     if b == 0:
@@ -49,16 +45,14 @@ def op_sdiv(f: Frame) -> None:
     s[-1] = (-q if (a < 0) != (b < 0) else q) & MASK
 
 
-def op_mod(f: Frame) -> None:
-    s = f.stack
+def op_mod(s: list[int]) -> None:
     a = s.pop()
     b = s[-1]
     s[-1] = a % b if b else 0
 
 
-def op_smod(f: Frame) -> None:
+def op_smod(s: list[int]) -> None:
     """Signed modulo: the result takes the sign of the dividend."""
-    s = f.stack
     a = s.pop()
     b = s[-1]
     if b == 0:
@@ -72,16 +66,14 @@ def op_smod(f: Frame) -> None:
     s[-1] = (-r if a < 0 else r) & MASK
 
 
-def op_addmod(f: Frame) -> None:
-    s = f.stack
+def op_addmod(s: list[int]) -> None:
     a = s.pop()
     b = s.pop()
     n = s[-1]
     s[-1] = (a + b) % n if n else 0
 
 
-def op_mulmod(f: Frame) -> None:
-    s = f.stack
+def op_mulmod(s: list[int]) -> None:
     a = s.pop()
     b = s.pop()
     n = s[-1]
@@ -98,8 +90,7 @@ def op_exp(f: Frame) -> None:
     s[-1] = pow(base, exponent, _MOD)
 
 
-def op_signextend(f: Frame) -> None:
-    s = f.stack
+def op_signextend(s: list[int]) -> None:
     b = s.pop()
     x = s[-1]
     if b < 31:

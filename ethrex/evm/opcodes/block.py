@@ -1,4 +1,7 @@
-"""Block context ops (0x40-0x4a): BLOCKHASH, COINBASE ... BLOBHASH (EIP-4844), BLOBBASEFEE."""
+"""Block context ops (0x40-0x4a): BLOCKHASH, COINBASE ... BLOBHASH (EIP-4844), BLOBBASEFEE.
+
+The ``*_word`` functions give values fixed for the whole block: the run loop pushes them itself,
+each computed once per frame (``table.FRAME_WORDS``)."""
 
 from ethrex.evm.frame import Frame
 
@@ -15,37 +18,36 @@ def op_blockhash(f: Frame) -> None:
         s[-1] = 0
 
 
-def op_coinbase(f: Frame) -> None:
-    f.stack.append(int.from_bytes(f.ctx.block.coinbase, "big"))
+def coinbase_word(f: Frame) -> int:
+    return int.from_bytes(f.ctx.block.coinbase, "big")
 
 
-def op_timestamp(f: Frame) -> None:
-    f.stack.append(f.ctx.block.timestamp)
+def timestamp_word(f: Frame) -> int:
+    return f.ctx.block.timestamp
 
 
-def op_number(f: Frame) -> None:
-    f.stack.append(f.ctx.block.number)
+def number_word(f: Frame) -> int:
+    return f.ctx.block.number
 
 
-def op_difficulty(f: Frame) -> None:
+def difficulty_word(f: Frame) -> int:
     """0x44: DIFFICULTY, and PREVRANDAO after the merge (EIP-4399)."""
     block = f.ctx.block
     if f.rules.is_pos:
-        f.stack.append(int.from_bytes(block.prev_randao, "big"))
-    else:
-        f.stack.append(block.difficulty)
+        return int.from_bytes(block.prev_randao, "big")
+    return block.difficulty
 
 
-def op_gaslimit(f: Frame) -> None:
-    f.stack.append(f.ctx.block.gas_limit)
+def gaslimit_word(f: Frame) -> int:
+    return f.ctx.block.gas_limit
 
 
-def op_chainid(f: Frame) -> None:
-    f.stack.append(f.ctx.block.chain_id)
+def chainid_word(f: Frame) -> int:
+    return f.ctx.block.chain_id
 
 
-def op_basefee(f: Frame) -> None:
-    f.stack.append(f.ctx.block.base_fee_per_gas)
+def basefee_word(f: Frame) -> int:
+    return f.ctx.block.base_fee_per_gas
 
 
 def op_blobhash(f: Frame) -> None:
@@ -55,5 +57,5 @@ def op_blobhash(f: Frame) -> None:
     s[-1] = int.from_bytes(hashes[i], "big") if i < len(hashes) else 0
 
 
-def op_blobbasefee(f: Frame) -> None:
-    f.stack.append(f.ctx.blob_base_fee)
+def blobbasefee_word(f: Frame) -> int:
+    return f.ctx.blob_base_fee

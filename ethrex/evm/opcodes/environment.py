@@ -1,5 +1,8 @@
 """KECCAK256 and the environment ops (0x20, 0x30-0x3f, 0x47): who is running, with what data,
-and what other accounts hold. Account reads pay EIP-2929 warm/cold costs from Berlin."""
+and what other accounts hold. Account reads pay EIP-2929 warm/cold costs from Berlin.
+
+The ``*_word`` functions give the values that stay fixed for a whole frame (ADDRESS, CALLER...):
+the run loop pushes them itself, computing each once per frame (``table.FRAME_WORDS``)."""
 
 from ethrex.evm.errors import ReturnDataOutOfBounds
 from ethrex.evm.frame import Frame
@@ -25,8 +28,8 @@ def op_keccak256(f: Frame) -> None:
         s[-1] = int.from_bytes(EMPTY_HASH, "big")
 
 
-def op_address(f: Frame) -> None:
-    f.stack.append(int.from_bytes(f.target, "big"))
+def address_word(f: Frame) -> int:
+    return int.from_bytes(f.target, "big")
 
 
 def op_balance(f: Frame) -> None:
@@ -37,16 +40,16 @@ def op_balance(f: Frame) -> None:
     s[-1] = f.state.get_balance(address)
 
 
-def op_origin(f: Frame) -> None:
-    f.stack.append(int.from_bytes(f.ctx.tx.origin, "big"))
+def origin_word(f: Frame) -> int:
+    return int.from_bytes(f.ctx.tx.origin, "big")
 
 
-def op_caller(f: Frame) -> None:
-    f.stack.append(int.from_bytes(f.caller, "big"))
+def caller_word(f: Frame) -> int:
+    return int.from_bytes(f.caller, "big")
 
 
-def op_callvalue(f: Frame) -> None:
-    f.stack.append(f.value)
+def callvalue_word(f: Frame) -> int:
+    return f.value
 
 
 def op_calldataload(f: Frame) -> None:
@@ -60,8 +63,8 @@ def op_calldataload(f: Frame) -> None:
         s[-1] = int.from_bytes(word.ljust(32, b"\x00"), "big")
 
 
-def op_calldatasize(f: Frame) -> None:
-    f.stack.append(len(f.data))
+def calldatasize_word(f: Frame) -> int:
+    return len(f.data)
 
 
 def _copy(f: Frame, source: bytes, dest: int, offset: int, size: int) -> None:
@@ -87,8 +90,8 @@ def op_calldatacopy(f: Frame) -> None:
     _copy(f, f.data, dest, offset, size)
 
 
-def op_codesize(f: Frame) -> None:
-    f.stack.append(len(f.code))
+def codesize_word(f: Frame) -> int:
+    return len(f.code)
 
 
 def op_codecopy(f: Frame) -> None:
@@ -99,8 +102,8 @@ def op_codecopy(f: Frame) -> None:
     _copy(f, f.code, dest, offset, size)
 
 
-def op_gasprice(f: Frame) -> None:
-    f.stack.append(f.ctx.tx.gas_price)
+def gasprice_word(f: Frame) -> int:
+    return f.ctx.tx.gas_price
 
 
 def op_extcodesize(f: Frame) -> None:

@@ -1,7 +1,7 @@
 """Control flow (0x00, 0x56-0x5b, 0xfe): STOP ends the frame by flag, not by exception."""
 
 from ethrex.evm.errors import InvalidJump, InvalidOpcode
-from ethrex.evm.frame import Frame
+from ethrex.evm.frame import Frame, valid_jumpdests
 
 
 def op_stop(f: Frame) -> None:
@@ -10,7 +10,8 @@ def op_stop(f: Frame) -> None:
 
 def op_jump(f: Frame) -> None:
     dest = f.stack.pop()
-    if dest >= len(f.jumpdests) or not f.jumpdests[dest]:
+    jumpdests = valid_jumpdests(f)
+    if dest >= len(jumpdests) or not jumpdests[dest]:
         raise InvalidJump
     f.pc = dest
 
@@ -19,7 +20,8 @@ def op_jumpi(f: Frame) -> None:
     s = f.stack
     dest = s.pop()
     if s.pop():
-        if dest >= len(f.jumpdests) or not f.jumpdests[dest]:
+        jumpdests = valid_jumpdests(f)
+        if dest >= len(jumpdests) or not jumpdests[dest]:
             raise InvalidJump
         f.pc = dest
 
