@@ -2,6 +2,7 @@
 ``removedb``, and ``test KIND PATH...`` for the official fixtures."""
 
 import argparse
+import gc
 import logging
 import sys
 
@@ -64,9 +65,22 @@ def parse_node_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+# CPython's cyclic collector walks every tracked object on a full collection, and a node keeps
+# hundreds of thousands of decoded trie nodes alive (``NodeCache``): with the default
+# thresholds (700, 10, 10) collections took a fifth of an import's CPU time. Young objects are
+# collected every 20,000 allocations and old ones rarely; the core makes little cyclic garbage.
+GC_THRESHOLDS = (20_000, 50, 50)
+
+
+def tune_gc() -> None:
+    """The collector settings of an ethrex process (the node, and benchmarks that mimic it)."""
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ethrex`` console script."""
     argv = sys.argv[1:] if argv is None else argv
+    tune_gc()
     if argv[:1] == ["test"]:
         parser = argparse.ArgumentParser(prog="ethrex test", description="Run official fixtures.")
         parser.add_argument("kind", help="rlp, trie, transaction, state or blockchain")

@@ -36,6 +36,7 @@ def prepare(case: dict[str, Any]) -> RunOnce:
     """Decode nothing yet: each run decodes and imports the raw RLP, as a node would."""
     try:
         from ethrex.blockchain.chain import Chain
+        from ethrex.cli import tune_gc
         from ethrex.crypto.kzg import load_trusted_setup
         from ethrex.errors import InvalidBlock
         from ethrex.state import DictBackend
@@ -62,6 +63,7 @@ def prepare(case: dict[str, Any]) -> RunOnce:
     ]
     last_hash = bytes.fromhex(case["lastblockhash"][2:])
     load_trusted_setup()  # once per process, as at node start-up: not a block's cost
+    tune_gc()  # the node's collector settings
 
     def run() -> float:
         start = time.perf_counter()
