@@ -22,7 +22,10 @@ from ethrex.evm.frame import Context, Frame, valid_jumpdests
 from ethrex.evm.gas import GAS_CODE_DEPOSIT, charge_memory
 from ethrex.evm.table import loop_tables_for, tables_for
 from ethrex.forks import ForkRules
+from ethrex.primitives import EMPTY_HASH, MASK, SIGN_BIT, keccak256
 from ethrex.state import StateDB
+
+EMPTY_HASH_WORD = int.from_bytes(EMPTY_HASH, "big")  # KECCAK256 of no bytes
 
 # 1024 nested calls take a few Python frames each.
 if sys.getrecursionlimit() < 20000:
@@ -230,6 +233,71 @@ def run(frame: Frame) -> None:
                     pc += 1
                     continue
         elif op < 0x20:
+            if op < 0x10:
+                if op == 0x01:  # ADD
+                    if len(stack) < 2:
+                        raise StackUnderflow
+                    gas -= 3
+                    if gas < 0:
+                        raise OutOfGas
+                    a = pop()
+                    stack[-1] = (a + stack[-1]) & MASK
+                    pc += 1
+                    continue
+                if op == 0x03:  # SUB
+                    if len(stack) < 2:
+                        raise StackUnderflow
+                    gas -= 3
+                    if gas < 0:
+                        raise OutOfGas
+                    a = pop()
+                    stack[-1] = (a - stack[-1]) & MASK
+                    pc += 1
+                    continue
+                if op == 0x02:  # MUL
+                    if len(stack) < 2:
+                        raise StackUnderflow
+                    gas -= 5
+                    if gas < 0:
+                        raise OutOfGas
+                    a = pop()
+                    stack[-1] = (a * stack[-1]) & MASK
+                    pc += 1
+                    continue
+            elif op <= 0x18:  # comparisons and bitwise logic, 3 gas each
+                if op == 0x15:  # ISZERO
+                    if not stack:
+                        raise StackUnderflow
+                    gas -= 3
+                    if gas < 0:
+                        raise OutOfGas
+                    stack[-1] = 0 if stack[-1] else 1
+                    pc += 1
+                    continue
+                if len(stack) < 2:
+                    raise StackUnderflow
+                gas -= 3
+                if gas < 0:
+                    raise OutOfGas
+                a = pop()
+                if op == 0x16:  # AND
+                    stack[-1] &= a
+                elif op == 0x10:  # LT
+                    stack[-1] = 1 if a < stack[-1] else 0
+                elif op == 0x14:  # EQ
+                    stack[-1] = 1 if a == stack[-1] else 0
+                elif op == 0x11:  # GT
+                    stack[-1] = 1 if a > stack[-1] else 0
+                elif op == 0x18:  # XOR
+                    stack[-1] ^= a
+                elif op == 0x17:  # OR
+                    stack[-1] |= a
+                elif op == 0x12:  # SLT: flipping the sign bit orders signed words as unsigned
+                    stack[-1] = 1 if a ^ SIGN_BIT < stack[-1] ^ SIGN_BIT else 0
+                else:  # SGT
+                    stack[-1] = 1 if a ^ SIGN_BIT > stack[-1] ^ SIGN_BIT else 0
+                pc += 1
+                continue
             stack_op = stack_ops[op]
             if stack_op is not None:  # arithmetic, comparison, bitwise
                 if len(stack) < stack_min[op]:
@@ -240,6 +308,25 @@ def run(frame: Frame) -> None:
                 stack_op(stack)
                 pc += 1
                 continue
+        elif op == 0x20:  # KECCAK256
+            if len(stack) < 2:
+                raise StackUnderflow
+            offset = pop()
+            size = stack[-1]
+            gas -= 30 + 6 * ((size + 31) >> 5)
+            if gas < 0:
+                raise OutOfGas
+            if size:
+                end = offset + size
+                if end > len(memory):
+                    frame.gas = gas
+                    charge_memory(frame, offset, size)
+                    gas = frame.gas
+                stack[-1] = from_bytes(keccak256(memory[offset:end]), "big")
+            else:
+                stack[-1] = EMPTY_HASH_WORD
+            pc += 1
+            continue
         elif op >= 0x30:
             if op == 0x35:  # CALLDATALOAD
                 if not stack:

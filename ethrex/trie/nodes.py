@@ -9,7 +9,8 @@ is written to the store under that hash.
 
 A node with a ``ref`` is *clean* and never changes again: clean nodes are shared, between the
 tries of one store and across blocks, through a ``NodeCache`` (hash -> decoded node), so a hot
-node is decoded once, not once per block. A trie edits only its own *dirty* nodes (``ref`` None)
+node is decoded once, not once per block. Only branches and extensions are cached: they are
+what every path goes through, while a leaf is read once per update of its key. A trie edits only its own *dirty* nodes (``ref`` None)
 and copies a clean branch before changing it; leaves and extensions are small enough to be
 rebuilt. ``node_ref`` hashes the dirty nodes of an edit once, turns their hashed children into
 hashes (so a cached node holds no subtree alive) and adds them to the cache.
@@ -199,7 +200,7 @@ def node_ref(node: Node, store: NodeStore | None, cache: NodeCache | None = None
         digest = keccak256(encoded)
         if store is not None:
             store[digest] = encoded
-            if cache is not None:
+            if cache is not None and not isinstance(node, Leaf):
                 cache.put(digest, node)
         ref = HASH_REF_PREFIX + digest
     node.ref = ref

@@ -275,5 +275,6 @@ class Trie:
         node = cache.get(digest)
         if node is None:
             node = decode_node(self._stored(digest), digest)
-            cache.put(digest, node)
+            if not isinstance(node, Leaf):
+                cache.put(digest, node)
         return node
