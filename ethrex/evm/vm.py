@@ -75,7 +75,7 @@ def run(frame: Frame) -> None:
     stack_max = ctx.stack_max
     stack_ops = ctx.stack_ops
     frame_words = ctx.frame_words
-    words: dict[int, int] = {}  # frame words computed so far
+    words: list[int | None] = [None] * 0x50  # frame words (0x30-0x4f) computed so far
     rules = frame.rules
     has_push0 = rules.has_push0  # EIP-3855
     has_return_data = rules.has_return_data  # EIP-211
@@ -345,7 +345,7 @@ def run(frame: Frame) -> None:
                 gas -= 2
                 if gas < 0:
                     raise OutOfGas
-                word = words.get(op)
+                word = words[op]
                 if word is None:
                     word = words[op] = word_of(frame)
                 push(word)
