@@ -366,8 +366,9 @@ def main(argv: list[str] | None = None) -> int:
                 result = (ethrex_run if client == "ethrex" else geth_run)(folder, meta, datadir)
                 check_head(client, result, meta)
                 runs[client].append(result)
-                log(f"{name} run {i + 1}: {client} {meta['gas'] / result['import_seconds'] / 1e6:.1f}"
-                    f" Mgas/s, peak RSS {gib(result['rss'])}, datadir "
+                rate = meta["gas"] / result["import_seconds"] / 1e6
+                log(f"{name} run {i + 1}: {client} {rate:.1f} Mgas/s, peak RSS "
+                    f"{gib(result['rss'])} (anon {gib(result['anon'])}), datadir "
                     f"{gib(result['datadir_bytes'])}")
                 shutil.rmtree(datadir, ignore_errors=True)
         results[name] = {c: summarise(meta, runs[c]) for c in clients}

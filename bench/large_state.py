@@ -314,11 +314,11 @@ def build_chain(genesis_path: Path, chain_path: Path, maker: TxMaker, blocks: in
         start = time.perf_counter()
         with open(chain_path, "wb") as out:
             for number in range(1, blocks + 1):
+                tag = number.to_bytes(8, "big")
                 attrs = PayloadAttributes(
                     timestamp=number * SECONDS_PER_BLOCK,
-                    prev_randao=keccak256(SEED + b"randao" + number.to_bytes(8, "big")),
-                    fee_recipient=FEE_RECIPIENT, withdrawals=(),
-                    parent_beacon_block_root=keccak256(SEED + b"beacon" + number.to_bytes(8, "big")))
+                    prev_randao=keccak256(SEED + b"randao" + tag), fee_recipient=FEE_RECIPIENT,
+                    withdrawals=(), parent_beacon_block_root=keccak256(SEED + b"beacon" + tag))
                 built = build_payload(chain, parent, attrs, forced=maker.block(),
                                       gas_limit=GAS_LIMIT)
                 block = built.block

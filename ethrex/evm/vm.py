@@ -398,7 +398,6 @@ def run_traced(frame: Frame, tracer: Any) -> None:
     stack_min = ctx.stack_min
     stack_max = ctx.stack_max
     code = frame.padded
-    push_values = frame.push_values
     stack = frame.stack
     on_step = tracer.on_step
     while frame.running:

@@ -10,6 +10,7 @@ from ethrex.storage.store import Store
 from ethrex.storage.writer import StoreWriter
 
 __all__ = [
-    "GroupedCommits", "KVBackend", "KVRead", "LmdbBackend", "MemoryBackend", "NodeOverlay", "NodeView", "Store",
+    "GroupedCommits", "KVBackend", "KVRead", "LmdbBackend", "MemoryBackend", "NodeOverlay",
+    "NodeView", "Store",
     "StoreWriter", "TABLES", "WriteBatch",
 ]

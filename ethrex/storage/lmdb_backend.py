@@ -117,12 +117,14 @@ class LmdbBackend:
                 with self._env.begin(write=True) as txn:
                     for table, entries in ops.items():
                         db = self._dbs[table]
-                        puts = sorted((k, v) for k, v in entries.items() if v is not None)
-                        if puts:
-                            txn.cursor(db=db).putmulti(puts)
-                        for key, value in entries.items():
-                            if value is None:
-                                txn.delete(key, db=db)
+                        items = sorted(entries.items())  # in key order: B-tree pages in turn
+                        if None in entries.values():  # deletions: rare (flat-state wipes)
+                            for key, value in items:
+                                if value is None:
+                                    txn.delete(key, db=db)
+                            items = [item for item in items if item[1] is not None]
+                        if items:
+                            txn.cursor(db=db).putmulti(items)
                 return
             except lmdb.MapFullError:
                 self._env.set_mapsize(self.map_size * 2)

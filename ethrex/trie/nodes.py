@@ -10,10 +10,11 @@ is written to the store under that hash.
 A node with a ``ref`` is *clean* and never changes again: clean nodes are shared, between the
 tries of one store and across blocks, through a ``NodeCache`` (hash -> decoded node), so a hot
 node is decoded once, not once per block. Only branches and extensions are cached: they are
-what every path goes through, while a leaf is read once per update of its key. A trie edits only its own *dirty* nodes (``ref`` None)
-and copies a clean branch before changing it; leaves and extensions are small enough to be
-rebuilt. ``node_ref`` hashes the dirty nodes of an edit once, turns their hashed children into
-hashes (so a cached node holds no subtree alive) and adds them to the cache.
+what every path goes through, while a leaf is read once per update of its key. A trie edits
+only its own *dirty* nodes (``ref`` None) and copies a clean branch before changing it; leaves
+and extensions are small enough to be rebuilt. ``node_ref`` hashes the dirty nodes of an edit
+once, turns their hashed children into hashes (so a cached node holds no subtree alive) and
+adds them to the cache.
 """
 
 from collections import OrderedDict
@@ -172,7 +173,9 @@ def node_ref(node: Node, store: NodeStore | None, cache: NodeCache | None = None
         if isinstance(child, bytes):
             encoded = encode_extension(node.path, HASH_REF_PREFIX + child)
         else:
-            sub = child.ref if child.ref is not None else node_ref(child, store, cache)  # type: ignore[union-attr]
+            sub = child.ref  # type: ignore[union-attr]  # a node object here
+            if sub is None:
+                sub = node_ref(child, store, cache)  # type: ignore[arg-type]
             if store is not None and len(sub) == 33:
                 node.child = sub[1:]
             encoded = encode_extension(node.path, sub)
@@ -231,8 +234,8 @@ def decode_node(encoded: bytes, digest: bytes | None = None) -> Node:
             child = children[i]
             if not child:
                 children[i] = None
-            elif len(child) != 32:  # type: ignore[arg-type]
-                raise RLPDecodingError(f"child reference of {len(child)} bytes, expected 32")  # type: ignore[arg-type]
+            elif len(child) != 32:  # type: ignore[arg-type]  # byte strings here
+                raise RLPDecodingError(f"child reference of {len(child)} bytes, expected 32")
         node = Branch(children, items[16] or None)
     elif len(items) == 2:
         node = _short_node(items[0], items[1])
