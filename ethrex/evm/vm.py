@@ -234,34 +234,19 @@ def run(frame: Frame) -> None:
                     continue
         elif op < 0x20:
             if op < 0x10:
-                if op == 0x01:  # ADD
+                if 0x01 <= op <= 0x03:  # ADD, MUL, SUB
                     if len(stack) < 2:
                         raise StackUnderflow
-                    gas -= 3
+                    gas -= 5 if op == 0x02 else 3
                     if gas < 0:
                         raise OutOfGas
                     a = pop()
-                    stack[-1] = (a + stack[-1]) & MASK
-                    pc += 1
-                    continue
-                if op == 0x03:  # SUB
-                    if len(stack) < 2:
-                        raise StackUnderflow
-                    gas -= 3
-                    if gas < 0:
-                        raise OutOfGas
-                    a = pop()
-                    stack[-1] = (a - stack[-1]) & MASK
-                    pc += 1
-                    continue
-                if op == 0x02:  # MUL
-                    if len(stack) < 2:
-                        raise StackUnderflow
-                    gas -= 5
-                    if gas < 0:
-                        raise OutOfGas
-                    a = pop()
-                    stack[-1] = (a * stack[-1]) & MASK
+                    if op == 0x01:
+                        stack[-1] = (a + stack[-1]) & MASK
+                    elif op == 0x03:
+                        stack[-1] = (a - stack[-1]) & MASK
+                    else:
+                        stack[-1] = (a * stack[-1]) & MASK
                     pc += 1
                     continue
             elif op <= 0x18:  # comparisons and bitwise logic, 3 gas each
