@@ -45,8 +45,11 @@ def profile_import(folder: Path, blocks: int | None, sort: str, top: int) -> int
     from ethrex.blockchain.blockchain import Blockchain
     from ethrex.blockchain.chainfile import read_chain_file
     from ethrex.blockchain.importer import import_chain_file
+    from ethrex.cli import tune_gc
     from ethrex.storage import Store
     from ethrex.types.genesis import load_genesis
+
+    tune_gc()  # as the node runs
 
     chain_file = folder / "chain.rlp"
     with tempfile.TemporaryDirectory(prefix="ethrex-profile-") as tmp:
