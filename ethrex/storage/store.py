@@ -64,9 +64,10 @@ from ethrex.types.transactions import Transaction
 
 _get_ident = threading.get_ident
 
-# Decoded trie nodes kept in memory (``NodeView.cache``): the upper levels of a 1M-account state
-# and the recent blocks' paths, in a few hundred MB.
-NODE_CACHE_NODES = 300_000
+# Decoded trie nodes (branches and extensions) kept in memory (``NodeView.cache``): about every
+# branch of a 1M-account, 5M-slot state, in some 500 MB (measured: 600k against 300k took 6% off
+# the CPU time of that import, for 150 MB more).
+NODE_CACHE_NODES = 600_000
 
 
 class Store:
