@@ -179,11 +179,11 @@ class Trie:
                 node.value = value
             return node
         node_path = node.path
-        branch = Branch()
         if isinstance(node, Leaf):
             if node_path == path:
                 return Leaf(path, value)
             shared = common_prefix_length(node_path, path)
+            branch = Branch()
             if len(node_path) == shared:  # the old key ends where the paths part
                 branch.value = node.value
             else:  # the old leaf moves one level down, shortened
@@ -194,6 +194,7 @@ class Trie:
                 return Extension(node_path, self._put(node.child, path[len(node_path) :], value))
             # The paths part inside the extension: split it around a new branch.
             shared = common_prefix_length(node_path, path)
+            branch = Branch()
             rest = node_path[shared + 1 :]
             branch.children[NIBBLE_INDEX[node_path[shared]]] = (
                 Extension(rest, node.child) if rest else node.child)
