@@ -37,6 +37,9 @@ def node_parser() -> argparse.ArgumentParser:
     p.add_argument("--discovery.addr", dest="discovery_addr", default="0.0.0.0")
     p.add_argument("--discovery.port", dest="discovery_port", type=int, default=30303)
     p.add_argument("--bootnodes", default="", help="comma-separated enode URLs")
+    p.add_argument("--nodiscover", action="store_true", help="no discv4 (dial bootnodes only)")
+    p.add_argument("--p2p.maxpeers", dest="max_peers", type=int, default=None,
+                   help="most peers at once; 0 turns networking off (default 50, 0 with --dev)")
     p.add_argument("--log.level", dest="log_level", choices=sorted(LOG_LEVELS), default="info")
     p.add_argument("--syncmode", choices=("full", "snap"), default="full")
     p.add_argument("--dev", action="store_true", help="produce blocks locally (dev chain)")
@@ -58,6 +61,8 @@ def parse_node_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--first/--last belong to export")
     if args.network is None and args.command is None:
         args.dev = True  # the embedded default: the dev chain
+    if args.max_peers is None:
+        args.max_peers = 0 if args.dev else 50  # a dev chain is private, as geth's --dev
     return args
 
 
