@@ -12,6 +12,16 @@ LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.I
               "debug": logging.DEBUG, "trace": logging.DEBUG}
 
 
+def _block_hash(text: str) -> bytes:
+    try:
+        value = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a hex block hash") from None
+    if len(value) != 32:
+        raise argparse.ArgumentTypeError(f"{text!r} is not 32 bytes")
+    return value
+
+
 def node_parser() -> argparse.ArgumentParser:
     """Every node flag; ``ethrex.node.run_node`` reads the attribute names (dest)."""
     p = argparse.ArgumentParser(
@@ -42,6 +52,9 @@ def node_parser() -> argparse.ArgumentParser:
                    help="most peers at once; 0 turns networking off (default 50, 0 with --dev)")
     p.add_argument("--log.level", dest="log_level", choices=sorted(LOG_LEVELS), default="info")
     p.add_argument("--syncmode", choices=("full", "snap"), default="full")
+    p.add_argument("--sync.target", dest="sync_target", type=_block_hash, metavar="HASH",
+                   help="sync towards this block hash from the peers (private networks, tests; "
+                        "otherwise the consensus client names the head)")
     p.add_argument("--dev", action="store_true", help="produce blocks locally (dev chain)")
     p.add_argument("--dev.period", dest="dev_period", type=float, default=0.0,
                    help="seconds between dev blocks (0: one block per transaction)")

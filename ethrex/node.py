@@ -33,6 +33,7 @@ from ethrex.blockchain.networks import load_network, network_genesis_path
 from ethrex.errors import EthrexError
 from ethrex.p2p.enode import InvalidEnode, load_node_key, parse_enode
 from ethrex.p2p.service import P2PConfig, P2PService
+from ethrex.rpc.engine import shared_engine
 from ethrex.storage import Store
 from ethrex.types.genesis import Genesis
 
@@ -338,8 +339,11 @@ async def start_p2p(ctx: NodeContext, args: argparse.Namespace) -> P2PService | 
         private_key=load_node_key(ctx.datadir), listen_addr=args.p2p_addr,
         tcp_port=args.p2p_port, discovery_addr=args.discovery_addr,
         udp_port=args.discovery_port, discovery=not args.nodiscover, bootnodes=tuple(bootnodes),
-        max_peers=args.max_peers, client_id=ctx.client_version)
-    service = P2PService(ctx.chain, ctx.mempool, ctx.executor, config)
+        max_peers=args.max_peers, client_id=ctx.client_version, sync_mode=args.syncmode)
+    service = P2PService(ctx.chain, ctx.mempool, ctx.executor, config, ctx.datadir)
+    if args.sync_target:
+        service.sync.request_sync(args.sync_target)
+    shared_engine(ctx).on_unknown_head = service.sync.request_sync
     try:
         await service.start()
     except OSError as exc:

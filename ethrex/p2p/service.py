@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ethrex.blockchain.blockchain import Blockchain
@@ -26,6 +27,7 @@ from ethrex.p2p.peer import MAX_MESSAGE_SIZE, Peer
 from ethrex.p2p.peers import PeerSet
 from ethrex.p2p.rlpx.transport import Transport, accept, initiate
 from ethrex.p2p.session import PING, PONG, Disconnected, Hello, Session, send_disconnect
+from ethrex.p2p.sync.manager import SyncManager
 from ethrex.p2p.wire import breach
 
 log = logging.getLogger("ethrex.p2p")
@@ -51,6 +53,7 @@ class P2PConfig:
     max_peers: int = 50
     client_id: str = "ethrex/0.1.0"
     network_id: int | None = None  # the chain id when not given
+    sync_mode: str = "full"
 
 
 def _public_ip(addr: str) -> str:
@@ -60,7 +63,8 @@ def _public_ip(addr: str) -> str:
 class P2PService:
     """Peers, discovery, transactions and sync for one node."""
 
-    def __init__(self, chain: Blockchain, mempool: Any, executor: Any, config: P2PConfig) -> None:
+    def __init__(self, chain: Blockchain, mempool: Any, executor: Any, config: P2PConfig,
+                 datadir: Path | None = None) -> None:
         self.chain = chain
         self.store = chain.store
         self.mempool = mempool
@@ -70,7 +74,7 @@ class P2PService:
         self.txs = TxSync(mempool, self.peers)
         self.eth = EthHandler(self.store, mempool, self.txs)
         self.snap: Any = None  # ethrex.p2p.snap.handler.SnapHandler once wired
-        self.sync: Any = None  # ethrex.p2p.sync.manager.SyncManager once wired
+        self.sync = SyncManager(chain, executor, self.peers, config.sync_mode, datadir)
         self.discovery: Any = None
         genesis = chain.store.get_header_by_number(0)
         if genesis is None:
@@ -141,8 +145,7 @@ class P2PService:
                 group.create_task(self.txs.broadcast_loop())
                 if self.discovery is not None and self.config.discovery:
                     group.create_task(self.discovery.run())
-                if self.sync is not None:
-                    group.create_task(self.sync.run())
+                group.create_task(self.sync.run())
         finally:
             self.group = self.peers.group = None
 
@@ -203,8 +206,7 @@ class P2PService:
             log.info("peer connected: %s %s %s (%d peers)", peer.client_id,
                      ",".join(peer.caps()), "in" if inbound else "out", len(self.peers))
             self.txs.announce_pool_to(peer)
-            if self.sync is not None:
-                self.sync.on_peer(peer)
+            self.sync.on_peer(peer)
             await peer.run(self._handle)
         except asyncio.CancelledError:
             dropped = self.peers.drop_reasons.get(peer)

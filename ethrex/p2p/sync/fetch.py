@@ -1,0 +1,96 @@
+"""Asking the peers for chain data during sync: pick a suitable idle peer, send the request,
+check the answer, try another peer when one fails.
+
+A peer whose answer breaks a rule (``PeerError`` from the check) is dropped and banned; one
+that times out is rested for a while. ``request`` waits for peers when none is suitable.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ethrex.p2p.errors import PeerError
+from ethrex.p2p.peer import Peer
+from ethrex.p2p.peers import PeerSet
+from ethrex.rlp import Item
+
+log = logging.getLogger("ethrex.sync")
+
+T = TypeVar("T")
+
+MAX_IN_FLIGHT = 2  # sync requests per peer at once
+REST_AFTER_TIMEOUT = 5.0
+REQUEST_TIMEOUT = 10.0
+
+
+class Unavailable(Exception):
+    """A peer does not have what we asked (an empty answer): no offence, ask another."""
+
+
+class NoPeers(Exception):
+    """No peer can serve the request (raised only when ``wait`` is False)."""
+
+
+class Fetcher:
+    """Sync's view of the peer set: load per peer, resting peers, retries."""
+
+    def __init__(self, peers: PeerSet) -> None:
+        self.peers = peers
+        self.busy: dict[Peer, int] = {}
+        self.resting: dict[Peer, float] = {}
+        self.served: dict[Peer, int] = {}  # answers per peer (a peer that serves wins ties)
+
+    def pick(self, suitable: Callable[[Peer], bool]) -> Peer | None:
+        now = time.monotonic()
+        best: Peer | None = None
+        for peer in self.peers.eth_peers():
+            if self.busy.get(peer, 0) >= MAX_IN_FLIGHT or self.resting.get(peer, 0) > now:
+                continue
+            if not suitable(peer):
+                continue
+            if best is None or (self.busy.get(peer, 0), -self.served.get(peer, 0)) < \
+                    (self.busy.get(best, 0), -self.served.get(best, 0)):
+                best = peer
+        return best
+
+    async def request(self, cap: str, code: int, fields: list[Any],
+                      check: Callable[[Peer, list[Item]], T],
+                      suitable: Callable[[Peer], bool] = lambda p: True,
+                      timeout: float = REQUEST_TIMEOUT, attempts: int = 30) -> T:
+        """The checked answer of the first peer that gives a good one."""
+        for _ in range(attempts):
+            peer = self.pick(suitable)
+            if peer is None:
+                await self._wait_for_peers()
+                continue
+            self.busy[peer] = self.busy.get(peer, 0) + 1
+            try:
+                items = await peer.request(cap, code, fields, timeout)
+                result = check(peer, items)
+            except PeerError as exc:
+                self.peers.drop(peer, exc)
+                continue
+            except (TimeoutError, Unavailable) as exc:
+                log.debug("%s: %s %#x: %s", peer, cap, code, exc or "timeout")
+                self.resting[peer] = time.monotonic() + REST_AFTER_TIMEOUT
+                continue
+            except (ConnectionError, OSError):
+                continue
+            finally:
+                self.busy[peer] -= 1
+                if self.busy[peer] <= 0:
+                    del self.busy[peer]
+            self.served[peer] = self.served.get(peer, 0) + 1
+            return result
+        raise NoPeers(f"no peer answered {cap} {code:#x} after {attempts} attempts")
+
+    async def _wait_for_peers(self) -> None:
+        changed = self.peers.changed
+        changed.clear()
+        try:
+            async with asyncio.timeout(1.0):
+                await changed.wait()
+        except TimeoutError:
+            pass
