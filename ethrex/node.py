@@ -378,7 +378,7 @@ def _mempool(chain: Blockchain) -> Any | None:
         from ethrex.blockchain.mempool import Mempool
     except ImportError:
         return None
-    return Mempool(chain)
+    return Mempool(chain, max_per_account=4096)
 
 
 def _dev_producer(ctx: NodeContext, args: argparse.Namespace) -> Coroutine[Any, Any, None] | None:

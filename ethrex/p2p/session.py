@@ -123,10 +123,10 @@ class Session:
                             "Hello node id differs from the handshake key")
         if hello.public_key == local.public_key:
             raise PeerError(DisconnectReason.CONNECTED_TO_SELF, "connected to ourselves")
+        transport.snappy = hello.version >= 5  # from here on, our Disconnect is compressed too
         caps = negotiate(ours, hello.caps)
         if not caps:
             raise PeerError(DisconnectReason.USELESS_PEER, "no shared capability")
-        transport.snappy = hello.version >= 5
         return cls(transport, hello, caps)
 
     def send(self, cap: str, code: int, payload: bytes) -> None:
