@@ -16,6 +16,7 @@ from typing import Any
 
 from ethrex.blockchain.blockchain import Blockchain
 from ethrex.errors import EthrexError
+from ethrex.p2p.discv4.server import Discovery
 from ethrex.p2p.enode import ENode, local_enode, node_id, parse_enode
 from ethrex.p2p.enr import NodeRecord, make_record
 from ethrex.p2p.errors import DisconnectReason, HandshakeError, PeerError
@@ -75,7 +76,9 @@ class P2PService:
         self.eth = EthHandler(self.store, mempool, self.txs)
         self.snap: Any = None  # ethrex.p2p.snap.handler.SnapHandler once wired
         self.sync = SyncManager(chain, executor, self.peers, config.sync_mode, datadir)
-        self.discovery: Any = None
+        self.discovery = Discovery(config.private_key, lambda: self.record,
+                                   lambda: self.tcp_port, config.bootnodes) \
+            if config.discovery else None
         genesis = chain.store.get_header_by_number(0)
         if genesis is None:
             raise EthrexError("the store has no genesis header")
@@ -125,7 +128,7 @@ class P2PService:
             self.udp_port = await self.discovery.start(self.config.discovery_addr,
                                                        self.config.udp_port)
         else:
-            self.udp_port = self.udp_port or self.tcp_port
+            self.udp_port = 0
         self.record = self.make_record()
 
     async def stop(self) -> None:
