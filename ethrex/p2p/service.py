@@ -28,6 +28,8 @@ from ethrex.p2p.peer import MAX_MESSAGE_SIZE, Peer
 from ethrex.p2p.peers import PeerSet
 from ethrex.p2p.rlpx.transport import Transport, accept, initiate
 from ethrex.p2p.session import PING, PONG, Disconnected, Hello, Session, send_disconnect
+from ethrex.p2p.snap import protocol as snap
+from ethrex.p2p.snap.handler import SnapHandler
 from ethrex.p2p.sync.manager import SyncManager
 from ethrex.p2p.wire import breach
 
@@ -74,7 +76,7 @@ class P2PService:
         self.peers = PeerSet(config.max_peers)
         self.txs = TxSync(mempool, self.peers)
         self.eth = EthHandler(self.store, mempool, self.txs)
-        self.snap: Any = None  # ethrex.p2p.snap.handler.SnapHandler once wired
+        self.snap = SnapHandler(self.store)
         self.sync = SyncManager(chain, executor, self.peers, config.sync_mode, datadir)
         self.discovery = Discovery(config.private_key, lambda: self.record,
                                    lambda: self.tcp_port, config.bootnodes) \
@@ -93,7 +95,8 @@ class P2PService:
         self.record: NodeRecord | None = None
         self.group: asyncio.TaskGroup | None = None
         self.dial_wakeup = asyncio.Event()
-        self.caps: dict[str, dict[int, int]] = {"eth": dict(eth.LENGTHS)}
+        self.caps: dict[str, dict[int, int]] = {"eth": dict(eth.LENGTHS),
+                                                "snap": {snap.VERSION: snap.LENGTH}}
 
     # -- identity ----------------------------------------------------------------------------
 
@@ -274,7 +277,7 @@ class P2PService:
     async def _handle(self, peer: Peer, cap: str, code: int, payload: bytes) -> None:
         if cap == "eth":
             await self.eth.handle(peer, code, payload)
-        elif cap == "snap" and self.snap is not None:
+        elif cap == "snap":
             await self.snap.handle(peer, code, payload)
         else:
             raise breach(f"{cap} message {code:#x} not served")
