@@ -56,6 +56,10 @@ class Progress:
 
     def line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-6)
+        if self.phase in ("accounts", "storage", "codes", "tries", "heal"):
+            return (f"sync {self.mode}/{self.phase}: {self.accounts} accounts "
+                    f"({self.accounts / elapsed:.0f}/s), {self.bytes / 1e6:.1f} MB "
+                    f"({self.bytes / elapsed / 1e6:.2f} MB/s), pivot towards #{self.highest}")
         rate = self.blocks / elapsed
         left = self.highest - self.current
         eta = f"{left / rate:.0f}s" if rate > 0 else "?"

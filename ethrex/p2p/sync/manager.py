@@ -17,6 +17,7 @@ from ethrex.blockchain.blockchain import Blockchain
 from ethrex.p2p.peer import Peer
 from ethrex.p2p.peers import PeerSet
 from ethrex.p2p.sync.fetch import Fetcher, NoPeers
+from ethrex.p2p.sync.snap import SnapSync
 from ethrex.p2p.sync.full import (
     Progress,
     SyncFailed,
@@ -48,7 +49,7 @@ class SyncManager:
         self.progress: Progress | None = None
         self.wakeup = asyncio.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
-        self.snap_syncer: Any = None  # ethrex.p2p.sync.snap.SnapSync, set by the service
+        self.snap_syncer = SnapSync(chain, self.fetcher, self._write)
         saved = self._target_file()
         if saved is not None and saved.exists():
             try:
@@ -136,7 +137,7 @@ class SyncManager:
         head = self.chain.head_header()
         mode = self.mode
         if mode == "snap" and (target.number - head.number < SNAP_MIN_DISTANCE
-                               or self.snap_syncer is None or not self.peers.snap_peers()):
+                               or not self.peers.snap_peers()):
             mode = "full"
         progress = self.progress = Progress(head.number, target.number, mode)
         log.info("sync (%s) from #%d towards #%d 0x%s", mode, head.number, target.number,
