@@ -87,7 +87,9 @@ class P2PService:
         self.genesis_hash = genesis.hash()
         self.forks = ForkFilter(chain.config, self.genesis_hash, genesis.timestamp)
         self.network_id = config.network_id or chain.config.chain_id
-        self.static: dict[bytes, ENode] = {b.public_key: b for b in config.bootnodes}
+        # Bootnodes seed discovery; without discovery they are dialled directly.
+        self.static: dict[bytes, ENode] = {} if config.discovery else {
+            b.public_key: b for b in config.bootnodes}
         self.last_dial: dict[bytes, float] = {}
         self.server: asyncio.Server | None = None
         self.tcp_port = config.tcp_port

@@ -242,3 +242,38 @@ def state_roots(rpc: Rpc, numbers: list[int]) -> list[str | None]:
         block = block_at(rpc, n)
         out.append(None if block is None else block["stateRoot"])
     return out
+
+
+# -- a consensus client's part: producing blocks through the Engine API -------------------------
+
+def produce_block(builder: Rpc, engines: list[Rpc], parent: dict[str, Any], seed: int
+                  ) -> dict[str, Any]:
+    """Build a block on ``parent`` with ``builder`` (forkchoiceUpdated with attributes, then
+    getPayload), give it to every engine (newPayload) and make it their head; returns the
+    payload. Osaka: forkchoiceUpdatedV3, getPayloadV5, newPayloadV4."""
+    head = parent["hash"]
+    state = {"headBlockHash": head, "safeBlockHash": head, "finalizedBlockHash": head}
+    beacon_root = "0x" + bytes([seed % 256]).hex() * 32
+    attrs = {"timestamp": hex(int(parent["timestamp"], 16) + 12),
+             "prevRandao": "0x" + bytes([(seed + 1) % 256]).hex() * 32,
+             "suggestedFeeRecipient": "0x" + "00" * 19 + "fe", "withdrawals": [],
+             "parentBeaconBlockRoot": beacon_root}
+    started = builder.call("engine_forkchoiceUpdatedV3", state, attrs)
+    assert started["payloadStatus"]["status"] == "VALID", started
+    built = builder.call("engine_getPayloadV5", started["payloadId"])
+    payload = built["executionPayload"]
+    requests = built["executionRequests"]
+    new_head = {"headBlockHash": payload["blockHash"], "safeBlockHash": head,
+                "finalizedBlockHash": head}
+    for engine in engines:
+        status = engine.call("engine_newPayloadV4", payload, [], beacon_root, requests)
+        assert status["status"] == "VALID", status
+        choice = engine.call("engine_forkchoiceUpdatedV3", new_head, None)
+        assert choice["payloadStatus"]["status"] == "VALID", choice
+    return payload  # type: ignore[no-any-return]
+
+
+def suite_keys(chain: Path) -> list[bytes]:
+    """Funded keys the chain never used (``accounts.json``)."""
+    accounts = json.loads((chain / "accounts.json").read_text())
+    return [bytes.fromhex(a["key"][2:]) for a in accounts.values()]

@@ -39,7 +39,7 @@ class Progress:
     """What ``eth_syncing`` reports and the progress log prints."""
 
     __slots__ = ("starting", "current", "highest", "phase", "started", "gas", "blocks",
-                 "last_line", "accounts", "bytes", "mode")
+                 "last_line", "accounts", "bytes", "mode", "headers")
 
     def __init__(self, starting: int, highest: int, mode: str) -> None:
         self.starting = starting
@@ -53,9 +53,13 @@ class Progress:
         self.accounts = 0
         self.bytes = 0
         self.mode = mode
+        self.headers = 0  # downloaded so far, going back from the target
 
     def line(self) -> str:
         elapsed = max(time.monotonic() - self.started, 1e-6)
+        if self.phase == "headers":
+            return (f"sync {self.mode}/headers: {self.headers} of "
+                    f"{self.highest - self.starting} headers back from #{self.highest}")
         if self.phase in ("accounts", "storage", "codes", "tries", "heal"):
             return (f"sync {self.mode}/{self.phase}: {self.accounts} accounts "
                     f"({self.accounts / elapsed:.0f}/s), {self.bytes / 1e6:.1f} MB "
@@ -120,7 +124,7 @@ async def download_headers(chain: Blockchain, fetcher: Fetcher, writer: Callable
             lambda _p, items: check_backward_headers(items, parent_hash, want))
         await writer(_store_headers, chain, headers)
         chain_back.extend(headers)
-        progress.current = target.number - len(chain_back)
+        progress.headers = len(chain_back)
         progress.maybe_log()
     chain_back.reverse()
     return chain_back

@@ -1,0 +1,74 @@
+"""Two ethrex nodes: A holds the generated chain; B starts from genesis with A as its only
+bootnode, finds A through discv4, and syncs A's chain, in full mode and in snap mode. Each sync
+is killed with SIGKILL half-way; B restarts on the same data directory and must finish with
+A's head and the same state roots at every 100th block."""
+
+from typing import Any
+
+from tests.p2p.harness import (
+    CHAIN_BLOCKS,
+    EthrexNode,
+    chain_dir,
+    chain_head,
+    imported_datadir,
+    running,
+    state_roots,
+    wait_until,
+    workspace,
+)
+
+EVERY_100TH = list(range(0, CHAIN_BLOCKS + 1, 100)) + [CHAIN_BLOCKS]
+
+
+def syncing(node: EthrexNode) -> Any:
+    return node.rpc().call("eth_syncing")
+
+
+def test_discovery_then_full_and_snap_sync_survive_kill_9() -> None:
+    chain = chain_dir()
+    target = chain_head(chain)
+    with workspace("ethrex-pair-") as tmp:
+        a = EthrexNode(tmp, chain, "a", datadir_from=imported_datadir(chain))
+        full = EthrexNode(tmp, chain, "b-full")
+        snap = EthrexNode(tmp, chain, "b-snap")
+        with running(a, full, snap):
+            a.start()
+            info = a.rpc().call("admin_nodeInfo")
+            assert info["enode"] == a.enode and info["enr"].startswith("enr:")
+            assert info["ports"] == {"discovery": a.p2p_port, "listener": a.p2p_port}
+            assert a.rpc().call("net_listening") is True
+            want = state_roots(a.rpc(), EVERY_100TH)
+
+            # B (full): found A by discv4 (bootnodes seed discovery only), killed half-way
+            args = ["--bootnodes", a.enode, "--sync.target", target, "--syncmode", "full"]
+            full.start(args)
+            peers = wait_until(lambda: full.rpc().call("admin_peers"), 60, "B peered with A")
+            assert peers[0]["id"] == info["id"] and "eth/69" in peers[0]["caps"]
+            assert full.rpc().call("net_peerCount") == "0x1"
+            wait_until(lambda: (s := syncing(full)) and s["phase"] == "blocks"
+                       and int(s["currentBlock"], 16) >= 300, 300, "full sync half-way")
+            full.kill9()
+            full.start(args)
+            wait_until(lambda: full.head()["hash"] == target, 300, "full sync resumed")
+            assert state_roots(full.rpc(), EVERY_100TH) == want
+            assert syncing(full) is False
+            log = full.log.read_text()
+            assert "sync (full) from #0 " in log and log.count("sync (full) from #") == 2
+            assert "sync (full) from #0 " not in log.split("ethrex: datadir")[2]  # resumed
+            restarted = log.split("ethrex: datadir")[2]
+            assert int(restarted.split("sync (full) from #")[1].split()[0]) >= 300
+
+            # B (snap): killed while downloading state, resumes at the same pivot
+            args = ["--bootnodes", a.enode, "--sync.target", target, "--syncmode", "snap"]
+            snap.start(args)
+            wait_until(lambda: (s := syncing(snap)) and s["phase"] in ("accounts", "storage"),
+                       300, "snap sync in its state phase", every=0.05)
+            snap.kill9()
+            snap.start(args)
+            wait_until(lambda: snap.head()["hash"] == target, 300, "snap sync resumed")
+            assert state_roots(snap.rpc(), EVERY_100TH) == want
+            assert "snap sync: resuming at pivot" in snap.log.read_text()
+            for address in ("0x" + "00" * 19 + "77", "0x" + "00" * 19 + "fe"):
+                assert snap.rpc().call("eth_getBalance", address, "latest") == \
+                    a.rpc().call("eth_getBalance", address, "latest")
+            assert a.alive()
