@@ -159,10 +159,17 @@ class Session:
 
 
 async def send_disconnect(transport: Transport, reason: DisconnectReason) -> None:
+    """Write Disconnect, then close gently: whatever the peer still sends is read and dropped
+    for a moment, since closing a socket with unread input resets the connection and the
+    peer might never read our reason."""
     try:
         transport.write(DISCONNECT, rlp.encode([int(reason)]))
         async with asyncio.timeout(1.0):
             await transport.drain()
+            if transport.writer.can_write_eof():
+                transport.writer.write_eof()
+            while await transport.reader.read(65536):
+                pass
     except (OSError, TimeoutError, ValueError):
         pass
     finally:

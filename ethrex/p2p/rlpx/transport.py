@@ -52,6 +52,9 @@ class Transport:
         is unusable); an oversized or undecodable message raises ``PeerError``."""
         header = await self.reader.readexactly(32)
         size = self.codec.open_header(header)
+        if size > max_size + max_size // 6 + 64:  # beyond snappy's worst-case expansion
+            raise PeerError(DisconnectReason.BREACH_OF_PROTOCOL,
+                            f"frame of {size} bytes (limit {max_size})")
         body = await self.reader.readexactly(body_length(size))
         frame = self.codec.open_body(body, size)
         self.bytes_in += 32 + len(body)
