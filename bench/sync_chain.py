@@ -163,14 +163,14 @@ def _transactions(number: int, senders: _Senders, storage_contract: bytes, scale
             access_list=((storage_contract, (bytes(32),)),), y_parity=0, r=0, s=0), k)
 
 
-def generate(out: Path, blocks: int = 1100, scale: int = 1) -> None:
-    """Write the chain files into ``out`` (created)."""
-    out.mkdir(parents=True, exist_ok=True)
+def build_chain(blocks: int, scale: int = 1, genesis_file: Path | None = None
+                ) -> tuple[Blockchain, list[Any], set[bytes]]:
+    """The chain in memory: the Blockchain, its blocks 1..N and every address it touched."""
     genesis_obj = genesis_json()
-    (out / "genesis.json").write_text(json.dumps(genesis_obj, indent=1))
-    genesis = load_genesis(out / "genesis.json")
-    store = Store.in_memory()
-    chain = Blockchain.open(store, genesis)
+    if genesis_file is None:
+        genesis_file = Path(tempfile.mkdtemp(prefix="sync-chain-")) / "genesis.json"
+    genesis_file.write_text(json.dumps(genesis_obj, indent=1))
+    chain = Blockchain.open(Store.in_memory(), load_genesis(genesis_file))
     senders = _Senders()
     creator = private_key_to_address(senders.keys[0])
     storage_contract = keccak256(rlp.encode([creator, 0]))[12:]
@@ -178,33 +178,43 @@ def generate(out: Path, blocks: int = 1100, scale: int = 1) -> None:
     withdrawal_index = 0
     addresses = {bytes.fromhex(a[2:]) for a in genesis_obj["alloc"]}
     addresses.add(bytes(19) + b"\xfe")
-    started = time.perf_counter()
-    with open(out / "chain.rlp.tmp", "wb") as chain_file:
-        for number in range(1, blocks + 1):
-            txs = list(_transactions(number, senders, storage_contract, scale))
-            withdrawals = []
-            if number % 10 == 0:
-                for j in range(2):
-                    withdrawals.append(Withdrawal(withdrawal_index, j, key("validator", j)[:20],
-                                                  GWEI + number))
-                    withdrawal_index += 1
-            attrs = PayloadAttributes(
-                timestamp=GENESIS_TIME + number * BLOCK_TIME,
-                prev_randao=keccak256(b"randao" + number.to_bytes(4, "big")),
-                fee_recipient=bytes(19) + b"\xfe", withdrawals=tuple(withdrawals),
-                parent_beacon_block_root=keccak256(b"beacon" + number.to_bytes(4, "big")))
-            for tx in txs:
-                if tx.to:
-                    addresses.add(tx.to)
-            addresses.update(w.address for w in withdrawals)
-            built = build_payload(chain, parent, attrs, forced=txs, gas_limit=GAS_LIMIT)
-            chain.add_block(built.block, make_head=True)
-            chain_file.write(encode_block(built.block))
-            parent = built.block.header
-    os.replace(out / "chain.rlp.tmp", out / "chain.rlp")
+    built_blocks = []
+    for number in range(1, blocks + 1):
+        txs = list(_transactions(number, senders, storage_contract, scale))
+        withdrawals = []
+        if number % 10 == 0:
+            for j in range(2):
+                withdrawals.append(Withdrawal(withdrawal_index, j, key("validator", j)[:20],
+                                              GWEI + number))
+                withdrawal_index += 1
+        attrs = PayloadAttributes(
+            timestamp=GENESIS_TIME + number * BLOCK_TIME,
+            prev_randao=keccak256(b"randao" + number.to_bytes(4, "big")),
+            fee_recipient=bytes(19) + b"\xfe", withdrawals=tuple(withdrawals),
+            parent_beacon_block_root=keccak256(b"beacon" + number.to_bytes(4, "big")))
+        for tx in txs:
+            if tx.to:
+                addresses.add(tx.to)
+        addresses.update(w.address for w in withdrawals)
+        built = build_payload(chain, parent, attrs, forced=txs, gas_limit=GAS_LIMIT)
+        chain.add_block(built.block, make_head=True)
+        built_blocks.append(built.block)
+        parent = built.block.header
     for i, k in enumerate(senders.keys):  # every contract the senders created
         for nonce in range(senders.nonces[i]):
             addresses.add(keccak256(rlp.encode([private_key_to_address(k), nonce]))[12:])
+    return chain, built_blocks, addresses
+
+
+def generate(out: Path, blocks: int = 1100, scale: int = 1) -> None:
+    """Write the chain files into ``out`` (created)."""
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    chain, built, addresses = build_chain(blocks, scale, out / "genesis.json")
+    with open(out / "chain.rlp.tmp", "wb") as chain_file:
+        for block in built:
+            chain_file.write(encode_block(block))
+    os.replace(out / "chain.rlp.tmp", out / "chain.rlp")
     _write_suite_files(out, chain, addresses)
     print(f"generated {blocks} blocks in {time.perf_counter() - started:.1f}s into {out}",
           file=sys.stderr)

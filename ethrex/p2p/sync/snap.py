@@ -21,6 +21,7 @@ describes, so a killed node resumes where it was.
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -111,9 +112,15 @@ class SnapSync:
             await self.write(self._begin)
         log.info("snap sync: pivot #%d root 0x%s", pivot.number, pivot.state_root.hex()[:16])
         pre_pivot = [h for h in headers if h.number <= pivot.number]
+        started = time.monotonic()
         async with asyncio.TaskGroup() as group:
             group.create_task(self._history(pre_pivot))
             await self._state(pivot)
+        elapsed = time.monotonic() - started
+        log.info("snap sync: state of %d accounts, %.1f MB in %.1fs (%.0f accounts/s, "
+                 "%.2f MB/s), history to #%d", self.state["accounts"], self.state["bytes"] / 1e6,
+                 elapsed, self.state["accounts"] / elapsed, self.state["bytes"] / 1e6 / elapsed,
+                 pivot.number)
         await self.write(self._finish, pivot)
         progress.current = pivot.number
         tail = [h for h in headers if h.number > pivot.number]
