@@ -41,6 +41,7 @@ class Fetcher:
         self.busy: dict[Peer, int] = {}
         self.resting: dict[Peer, float] = {}
         self.served: dict[Peer, int] = {}  # answers per peer (a peer that serves wins ties)
+        self.freed = asyncio.Event()  # a request finished: a busy peer may be free again
 
     def pick(self, suitable: Callable[[Peer], bool]) -> Peer | None:
         now = time.monotonic()
@@ -82,15 +83,19 @@ class Fetcher:
                 self.busy[peer] -= 1
                 if self.busy[peer] <= 0:
                     del self.busy[peer]
+                self.freed.set()
             self.served[peer] = self.served.get(peer, 0) + 1
             return result
         raise NoPeers(f"no peer answered {cap} {code:#x} after {attempts} attempts")
 
     async def _wait_for_peers(self) -> None:
-        changed = self.peers.changed
+        """Until a peer connects or a request ends (at most a second: resting peers wake)."""
+        changed, freed = self.peers.changed, self.freed
         changed.clear()
+        freed.clear()
+        waiters = [asyncio.ensure_future(changed.wait()), asyncio.ensure_future(freed.wait())]
         try:
-            async with asyncio.timeout(1.0):
-                await changed.wait()
-        except TimeoutError:
-            pass
+            await asyncio.wait(waiters, timeout=1.0, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()

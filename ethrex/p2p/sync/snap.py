@@ -169,6 +169,7 @@ class SnapSync:
                 await self.write(self._rebuild_flat, pivot)
 
     async def _set_phase(self, phase: str) -> None:
+        log.info("snap sync: %s done, %s next", self.state["phase"], phase)
         self.state["phase"] = phase
 
         def commit() -> None:
@@ -200,6 +201,7 @@ class SnapSync:
         async with asyncio.TaskGroup() as group:
             for batch in batches:
                 group.create_task(one(batch))
+        log.info("snap sync: history (bodies and receipts) up to the pivot stored")
 
     def _store_blocks(self, blocks: list[Any], receipts: list[Any]) -> None:
         store = self.store
