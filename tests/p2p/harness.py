@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.sync_chain import cached_chain
+from ethrex.types.network_transactions import kzg_to_versioned_hash
 from tests.e2e.harness import Rpc, RpcError, free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -263,10 +264,12 @@ def produce_block(builder: Rpc, engines: list[Rpc], parent: dict[str, Any], seed
     built = builder.call("engine_getPayloadV5", started["payloadId"])
     payload = built["executionPayload"]
     requests = built["executionRequests"]
+    blob_hashes = ["0x" + kzg_to_versioned_hash(bytes.fromhex(c[2:])).hex()
+                   for c in built["blobsBundle"]["commitments"]]
     new_head = {"headBlockHash": payload["blockHash"], "safeBlockHash": head,
                 "finalizedBlockHash": head}
     for engine in engines:
-        status = engine.call("engine_newPayloadV4", payload, [], beacon_root, requests)
+        status = engine.call("engine_newPayloadV4", payload, blob_hashes, beacon_root, requests)
         assert status["status"] == "VALID", status
         choice = engine.call("engine_forkchoiceUpdatedV3", new_head, None)
         assert choice["payloadStatus"]["status"] == "VALID", choice

@@ -5,11 +5,26 @@
 * the state roots agree at every 100th block on all four nodes;
 * a transaction sent to either node's RPC reaches the other's pool, and both are included in
   a block the two nodes agree on (built by one, imported by the other, as a consensus client
-  would drive them).
+  would drive them); blob transactions travel with their sidecars both ways too.
 """
 
+import random
 
-from ethrex.types.transactions import FeeMarketTransaction, encode_transaction, sign_transaction
+import ckzg
+
+from ethrex.crypto.kzg import TRUSTED_SETUP_PATH
+from ethrex.types.network_transactions import (
+    BlobTransactionNetwork,
+    encode_network_transaction,
+    kzg_to_versioned_hash,
+)
+from ethrex.types.transactions import (
+    BlobTransaction,
+    FeeMarketTransaction,
+    encode_transaction,
+    sign_transaction,
+    transaction_hash,
+)
 from tests.p2p.harness import (
     CHAIN_BLOCKS,
     EthrexNode,
@@ -26,6 +41,24 @@ from tests.p2p.harness import (
 )
 
 EVERY_100TH = list(range(0, CHAIN_BLOCKS + 1, 100)) + [CHAIN_BLOCKS]
+
+
+def _blob_transfer(key: bytes, nonce: int, seed: int) -> tuple[str, str, str]:
+    """An Osaka blob transaction (EIP-7594 sidecar): its network form, hash, versioned hash."""
+    setup = ckzg.load_trusted_setup(str(TRUSTED_SETUP_PATH), 0)
+    rng = random.Random(seed)
+    blob = b"".join(b"\x00" + rng.randbytes(31) for _ in range(4096))
+    commitment = bytes(ckzg.blob_to_kzg_commitment(blob, setup))
+    _, proofs = ckzg.compute_cells_and_kzg_proofs(blob, setup)
+    versioned = kzg_to_versioned_hash(commitment)
+    tx = sign_transaction(BlobTransaction(
+        chain_id=1337, nonce=nonce, max_priority_fee_per_gas=10**9, max_fee_per_gas=10**11,
+        gas=21_000, to=b"\x43" * 20, value=1, data=b"", access_list=(),
+        max_fee_per_blob_gas=10**10, blob_versioned_hashes=(versioned,), y_parity=0, r=0,
+        s=0), key)
+    wire = encode_network_transaction(BlobTransactionNetwork(
+        tx, (blob,), (commitment,), tuple(bytes(p) for p in proofs), 1))
+    return "0x" + wire.hex(), "0x" + transaction_hash(tx).hex(), "0x" + versioned.hex()
 
 
 def _transfer(key: bytes, nonce: int) -> str:
@@ -87,9 +120,21 @@ def test_sync_both_ways_and_transactions() -> None:
                        "ethrex's transaction in geth's pool")
             wait_until(lambda: full.rpc().call("eth_getTransactionByHash", to_geth), 30,
                        "geth's transaction in ethrex's pool")
+            # blob transactions with their sidecars, both ways
+            wire, blob_to_geth, versioned = _blob_transfer(keys[2], 0, 1)
+            assert full.rpc().call("eth_sendRawTransaction", wire) == blob_to_geth
+            wait_until(lambda: geth.rpc().call("eth_getTransactionByHash", blob_to_geth), 30,
+                       "ethrex's blob transaction in geth's pool")
+            wire, blob_to_ethrex, versioned2 = _blob_transfer(keys[3], 0, 2)
+            assert geth.rpc().call("eth_sendRawTransaction", wire) == blob_to_ethrex
+            wait_until(lambda: full.rpc().call("eth_getTransactionByHash", blob_to_ethrex), 30,
+                       "geth's blob transaction in ethrex's pool")
+            (served,) = full.engine().call("engine_getBlobsV2", [versioned2])
+            assert served is not None and len(served["proofs"]) == 128
+
             head = full.head()
             payload = produce_block(full.engine(), [full.engine(), geth.engine()], head, 7)
-            assert {to_ethrex, to_geth} <= {
+            assert {to_ethrex, to_geth, blob_to_geth, blob_to_ethrex} <= {
                 t["hash"] for t in full.rpc().call("eth_getBlockByNumber", "latest", True)[
                     "transactions"]}
             assert geth.rpc().call("eth_getBlockByNumber", "latest", False)["hash"] == \
