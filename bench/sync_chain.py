@@ -168,9 +168,14 @@ def build_chain(blocks: int, scale: int = 1, genesis_file: Path | None = None
     """The chain in memory: the Blockchain, its blocks 1..N and every address it touched."""
     genesis_obj = genesis_json()
     if genesis_file is None:
-        genesis_file = Path(tempfile.mkdtemp(prefix="sync-chain-")) / "genesis.json"
-    genesis_file.write_text(json.dumps(genesis_obj, indent=1))
-    chain = Blockchain.open(Store.in_memory(), load_genesis(genesis_file))
+        with tempfile.TemporaryDirectory() as tmp:
+            genesis_file = Path(tmp) / "genesis.json"
+            genesis_file.write_text(json.dumps(genesis_obj))
+            genesis = load_genesis(genesis_file)
+    else:
+        genesis_file.write_text(json.dumps(genesis_obj, indent=1))
+        genesis = load_genesis(genesis_file)
+    chain = Blockchain.open(Store.in_memory(), genesis)
     senders = _Senders()
     creator = private_key_to_address(senders.keys[0])
     storage_contract = keccak256(rlp.encode([creator, 0]))[12:]
