@@ -32,7 +32,8 @@ MAX_MESSAGE_SIZE = 10 * 1024 * 1024  # eth and snap both cap a message at 10 MiB
 # response message id -> the request id it answers, per capability
 RESPONSES = {
     "eth": {eth.BLOCK_HEADERS: eth.GET_BLOCK_HEADERS, eth.BLOCK_BODIES: eth.GET_BLOCK_BODIES,
-            eth.POOLED_TRANSACTIONS: eth.GET_POOLED_TRANSACTIONS, eth.RECEIPTS: eth.GET_RECEIPTS},
+            eth.POOLED_TRANSACTIONS: eth.GET_POOLED_TRANSACTIONS, eth.RECEIPTS: eth.GET_RECEIPTS,
+            eth.BLOCK_ACCESS_LISTS: eth.GET_BLOCK_ACCESS_LISTS, eth.CELLS: eth.GET_CELLS},
     "snap": {1: 0, 3: 2, 5: 4, 7: 6},
 }
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ethrex import rlp
 from ethrex.blockchain.blockchain import Blockchain
 from ethrex.errors import EthrexError
 from ethrex.p2p.discv4.server import Discovery
@@ -39,7 +40,7 @@ STATUS_TIMEOUT = 5.0
 DIAL_TIMEOUT = 5.0
 DIAL_INTERVAL = 1.0
 REDIAL_BACKOFF = 10.0
-SNAP_LENGTH = 8  # snap/1 message ids
+BLOCK_RANGE_INTERVAL = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +151,7 @@ class P2PService:
             async with asyncio.TaskGroup() as group:
                 self.group = self.peers.group = group
                 group.create_task(self._dial_loop())
+                group.create_task(self._block_range_loop())
                 group.create_task(self.txs.broadcast_loop())
                 if self.discovery is not None and self.config.discovery:
                     group.create_task(self.discovery.run())
@@ -326,6 +328,21 @@ class P2PService:
                     await self.dial_wakeup.wait()
             except TimeoutError:
                 pass
+
+    async def _block_range_loop(self) -> None:
+        """Tell eth/69+ peers the blocks we serve when the head moved 32 blocks on, or back
+        (EIP-7642 BlockRangeUpdate, as go-ethereum paces it)."""
+        sent = self.chain.head_header().number
+        while True:
+            await asyncio.sleep(BLOCK_RANGE_INTERVAL)
+            head = self.chain.head_header()
+            if head.number - sent < 32 and head.number >= sent:
+                continue
+            sent = head.number
+            update = rlp.encode([0, head.number, head.hash()])
+            for peer in self.peers.eth_peers():
+                if peer.eth_version >= eth.ETH69:
+                    peer.send("eth", eth.BLOCK_RANGE_UPDATE, update)
 
     # -- admin -------------------------------------------------------------------------------
 

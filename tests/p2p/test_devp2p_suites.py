@@ -6,7 +6,7 @@ The suites ship a test chain that reaches Amsterdam (block access lists, slot nu
 ethrex does not implement, so they run on our generated chain instead (``bench.sync_chain``
 writes every file the suites read). Some snap tests compare against constants of the shipped
 chain; for them the baseline is geth itself on our chain: ethrex must pass every test geth
-passes there. Each test that cannot pass is listed below with the reason.
+passes there, and fail the others in the same way (the same sub-tests, the same values).
 """
 
 import re
@@ -24,25 +24,10 @@ from tests.p2p.harness import (
     workspace,
 )
 
-# eth-test cases ethrex cannot pass, with what the suite expects.
-ETH_EXPECTED_FAILURES = {
-    # Dials with eth/71 as its only capability and asks GetBlockAccessLists (EIP-8159); ethrex
-    # speaks eth/68 and eth/69 and so disconnects (useless peer). The suite then also fails to
-    # decode that Disconnect: it reads the reason list into a byte string.
-    "GetBlockAccessLists": "eth/71 (block access lists) not implemented",
-}
-
 # snap-test cases that fail on a chain other than the shipped one, for geth as for ethrex:
 # their expected values (account hashes, counts under byte limits, trie node hashes, storage
 # of a known contract) are constants of the shipped chain's state.
 SNAP_CHAIN_CONSTANTS = {"AccountRange", "GetTrieNodes", "GetStorageRanges"}
-# snap-test cases ethrex cannot pass on this chain although geth does.
-SNAP_EXPECTED_FAILURES = {
-    # The suite writes snap messages at id 0x26, past the 22 ids of eth/72 (go-ethereum's
-    # eth/72 adds GetCells/Cells). ethrex speaks eth/69 (18 ids), so snap begins at 0x22 and
-    # the suite's GetByteCodes lands on another message id.
-    "GetByteCodes": "snap message ids assume eth/72 is negotiated",
-}
 
 
 def run_suite(args: list[str], timeout: float) -> tuple[set[str], set[str], str]:
@@ -72,8 +57,7 @@ def test_eth_snap_and_discv4_suites() -> None:
             node.start()
             passed, failed, out = run_suite(
                 rlpx_args("eth-test", node, chain, node.enode, node.jwt_hex()), 600)
-            assert failed == set(ETH_EXPECTED_FAILURES), out[-6000:]
-            assert len(passed) >= 20, out[-3000:]
+            assert not failed and len(passed) == 24, out[-6000:]
 
             passed, failed, out = run_suite(["discv4", "test", "--remote", node.enode], 300)
             assert not failed and len(passed) == 15, out[-4000:]
@@ -89,5 +73,10 @@ def test_eth_snap_and_discv4_suites() -> None:
             geth_passed, geth_failed, geth_out = run_suite(
                 rlpx_args("snap-test", geth, chain, geth.enode, jwt), 300)
         assert geth_failed == SNAP_CHAIN_CONSTANTS, geth_out[-3000:]
-        assert snap_failed == SNAP_CHAIN_CONSTANTS | set(SNAP_EXPECTED_FAILURES), snap_out
-        assert snap_passed == geth_passed - set(SNAP_EXPECTED_FAILURES), snap_out
+        assert (snap_passed, snap_failed) == (geth_passed, geth_failed), snap_out
+        assert failures(snap_out) == failures(geth_out), snap_out
+
+
+def failures(out: str) -> list[str]:
+    """The suite's failure lines (sub-test numbers, expected and received values)."""
+    return sorted(line.strip() for line in out.splitlines() if "failed" in line)

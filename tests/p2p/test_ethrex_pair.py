@@ -43,7 +43,7 @@ def test_discovery_then_full_and_snap_sync_survive_kill_9() -> None:
             args = ["--bootnodes", a.enode, "--sync.target", target, "--syncmode", "full"]
             full.start(args)
             peers = wait_until(lambda: full.rpc().call("admin_peers"), 60, "B peered with A")
-            assert peers[0]["id"] == info["id"] and "eth/69" in peers[0]["caps"]
+            assert peers[0]["id"] == info["id"] and "eth/72" in peers[0]["caps"]
             assert full.rpc().call("net_peerCount") == "0x1"
             wait_until(lambda: (s := syncing(full)) and s["phase"] == "blocks"
                        and int(s["currentBlock"], 16) >= 300, 300, "full sync half-way")

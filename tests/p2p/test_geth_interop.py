@@ -84,6 +84,9 @@ def test_sync_both_ways_and_transactions() -> None:
             for node in (full, snap):
                 wait_until(lambda n=node: n.head()["hash"] == target, 300,
                            f"{node.name} synced to the chain head")
+            (peer,) = full.rpc().call("admin_peers")
+            assert peer["name"].startswith("Geth/v1.17.10") and "snap/1" in peer["caps"]
+            assert peer["protocols"]["eth"]["version"] == 72  # blobs move as cells (EIP-8070)
             want = state_roots(geth.rpc(), EVERY_100TH)
             assert state_roots(full.rpc(), EVERY_100TH) == want
             assert state_roots(snap.rpc(), EVERY_100TH) == want

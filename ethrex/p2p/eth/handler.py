@@ -39,6 +39,7 @@ class EthHandler:
         self.store = store
         self.mempool = mempool
         self.txs = txs
+        self.cells = serve.CellCache()
 
     async def handle(self, peer: "Peer", code: int, payload: bytes) -> None:
         if code == eth.GET_BLOCK_HEADERS:
@@ -60,15 +61,37 @@ class EthHandler:
             items = await asyncio.to_thread(serve.get_block_bodies, self.store, wanted)
             peer.send("eth", eth.BLOCK_BODIES, encode_response(request_id, items))
         elif code == eth.GET_RECEIPTS:
-            request_id, (hashes,) = request_fields(payload, "GetReceipts", 2)
+            version = peer.eth_version
+            if version >= eth.ETH70:  # EIP-7975: [id, first receipt index, hashes]
+                request_id, (first, hashes) = request_fields(payload, "GetReceipts", 3)
+                first_index = as_int(first, "first block receipt index")
+            else:
+                request_id, (hashes,) = request_fields(payload, "GetReceipts", 2)
+                first_index = 0
             wanted = as_hashes(hashes, "block hashes", MAX_HASHES_PER_REQUEST)
-            items = await asyncio.to_thread(serve.get_receipts, self.store, wanted,
-                                            peer.eth_version)
-            peer.send("eth", eth.RECEIPTS, encode_response(request_id, items))
+            items, incomplete = await asyncio.to_thread(
+                serve.get_receipts, self.store, wanted, version, first_index)
+            if version >= eth.ETH70:
+                peer.send("eth", eth.RECEIPTS, encode_raw_list(
+                    [rlp.encode(request_id), rlp.encode(incomplete), encode_raw_list(items)]))
+            else:
+                peer.send("eth", eth.RECEIPTS, encode_response(request_id, items))
+        elif code == eth.GET_BLOCK_ACCESS_LISTS:
+            request_id, (hashes,) = request_fields(payload, "GetBlockAccessLists", 2)
+            wanted = as_hashes(hashes, "block hashes", MAX_HASHES_PER_REQUEST)
+            peer.send("eth", eth.BLOCK_ACCESS_LISTS,
+                      encode_response(request_id, serve.get_block_access_lists(wanted)))
+        elif code == eth.GET_CELLS:
+            request_id, (hashes, mask_item) = request_fields(payload, "GetCells", 3)
+            wanted = as_hashes(hashes, "transaction hashes", MAX_HASHES_PER_REQUEST)
+            mask = as_bytes(mask_item, "custody bitmap", 16)
+            served, cells = await asyncio.to_thread(serve.get_cells, self.mempool, self.cells,
+                                                    wanted, mask)
+            peer.send("eth", eth.CELLS, rlp.encode([request_id, served, cells, mask]))
         elif code == eth.GET_POOLED_TRANSACTIONS:
             request_id, (hashes,) = request_fields(payload, "GetPooledTransactions", 2)
             wanted = as_hashes(hashes, "transaction hashes", MAX_HASHES_PER_REQUEST)
-            items = serve.get_pooled_transactions(self.mempool, wanted)
+            items = serve.get_pooled_transactions(self.mempool, wanted, peer.eth_version)
             peer.send("eth", eth.POOLED_TRANSACTIONS,
                       encode_response(request_id, [encode_tx_item(i) for i in items]))
         elif code == eth.TRANSACTIONS:

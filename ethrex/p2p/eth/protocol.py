@@ -1,8 +1,14 @@
-"""The eth wire protocol, versions 68 and 69: message ids, the Status handshake and the
-encodings that differ between the two (devp2p ``caps/eth.md``, EIP-7642 for eth/69).
+"""The eth wire protocol, versions 68 to 72: message ids, the Status handshake and the
+encodings that differ between versions (devp2p ``caps/eth.md``).
 
-eth/69 drops the total difficulty from Status and adds the served block range, adds
-BlockRangeUpdate, and sends receipts without their bloom (``[type, status, gas, logs]``).
+* eth/69 (EIP-7642) drops the total difficulty from Status and adds the served block range,
+  adds BlockRangeUpdate, and sends receipts without their bloom (``[type, status, gas, logs]``).
+* eth/70 (EIP-7975) lets GetReceipts start inside the first block and Receipts say that its
+  last block's list was cut short (a block's receipts may exceed a message).
+* eth/71 (EIP-8159) adds GetBlockAccessLists/BlockAccessLists; before Amsterdam no block has an
+  access list, and an unavailable one is the empty string.
+* eth/72 (EIP-8070, the sparse blob pool) sends blob transactions without their blobs, adds a
+  custody bitmap to announcements, and moves blob data as cells (GetCells/Cells).
 """
 
 from dataclasses import dataclass
@@ -15,8 +21,10 @@ from ethrex.types.receipt import Log, Receipt, log_fields, logs_bloom
 
 ETH68 = 68
 ETH69 = 69
-VERSIONS = (ETH69, ETH68)
-LENGTHS = {ETH68: 17, ETH69: 18}  # message ids each version uses
+ETH70 = 70
+ETH71 = 71
+ETH72 = 72
+LENGTHS = {ETH68: 17, ETH69: 18, ETH70: 18, ETH71: 20, ETH72: 22}  # message ids per version
 
 STATUS = 0x00
 NEW_BLOCK_HASHES = 0x01  # pre-merge; ignored
@@ -32,7 +40,14 @@ POOLED_TRANSACTIONS = 0x0A
 GET_RECEIPTS = 0x0F
 RECEIPTS = 0x10
 BLOCK_RANGE_UPDATE = 0x11  # eth/69
+GET_BLOCK_ACCESS_LISTS = 0x12  # eth/71
+BLOCK_ACCESS_LISTS = 0x13
+GET_CELLS = 0x14  # eth/72
+CELLS = 0x15
 
+CELLS_PER_BLOB = 128  # EIP-7594: cells of an extended blob
+DATA_CELLS = 64  # the first half of the cells is the blob itself
+CUSTODY_ALL = b"\xff" * 16  # eth/72 custody bitmap with every cell
 MAX_MESSAGE_SIZE = 10 * 1024 * 1024  # go-ethereum's cap on one eth message
 
 

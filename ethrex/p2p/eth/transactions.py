@@ -16,20 +16,29 @@ import logging
 import math
 import random
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ethrex.crypto.kzg import verify_cell_kzg_proof_batch
 from ethrex.errors import InvalidTransaction, RLPDecodingError
 from ethrex.p2p.errors import DisconnectReason, PeerError
 from ethrex.p2p.eth import protocol as eth
+from ethrex.p2p.eth.serve import wire_transaction
 from ethrex.p2p.wire import as_bytes, as_int, as_list, breach, decode, encode_raw_list, encode_tx_item
 from ethrex.rlp import Item, encode
 from ethrex.types.network_transactions import (
+    WRAPPER_VERSION_CELL_PROOFS,
     BlobTransactionNetwork,
     decode_network_transaction,
     encode_network_transaction,
+    kzg_to_versioned_hash,
 )
-from ethrex.types.transactions import BlobTransaction, decode_transaction_item, transaction_hash
+from ethrex.types.transactions import (
+    BlobTransaction,
+    decode_blob_transaction_fields,
+    decode_transaction_item,
+    transaction_hash,
+)
 
 if TYPE_CHECKING:
     from ethrex.p2p.peer import Peer
@@ -49,6 +58,7 @@ class _Wanted:
     size: int
     announcers: list["Peer"] = field(default_factory=list)
     fetching: "Peer | None" = None
+    masks: dict["Peer", bytes] = field(default_factory=dict)  # eth/72: the cells each holds
 
 
 class TxSync:
@@ -88,7 +98,8 @@ class TxSync:
         for tx_hash in hashes:
             item = self.mempool.get_sidecar(tx_hash) or self.mempool.get(tx_hash)
             if item is not None:
-                entries.append((tx_hash, item, encode_network_transaction(item)))
+                entries.append((tx_hash, item, encode_network_transaction(item),
+                                wire_transaction(self.mempool, tx_hash, eth.ETH72)))
         if peers is None:
             peers = [p for p in self.peers.eth_peers() if not p.closing]
         if not entries or not peers:
@@ -105,11 +116,15 @@ class TxSync:
                           encode_raw_list([encode_tx_item(e[2]) for e in full]))
             sent = {e[0] for e in full}
             announce = [e for e in fresh if e[0] not in sent]
+            sparse = peer.eth_version >= eth.ETH72  # EIP-8070: blobs move as cells
             for start in range(0, len(announce), MAX_ANNOUNCE):
                 chunk = announce[start:start + MAX_ANNOUNCE]
-                types = bytes(_tx_type(e[1]) for e in chunk)
-                peer.send("eth", eth.NEW_POOLED_TRANSACTION_HASHES,
-                          encode([types, [len(e[2]) for e in chunk], [e[0] for e in chunk]]))
+                fields: list[object] = [bytes(_tx_type(e[1]) for e in chunk),
+                                        [len(e[3] if sparse else e[2]) for e in chunk],
+                                        [e[0] for e in chunk]]
+                if sparse:
+                    fields.append(eth.CUSTODY_ALL)
+                peer.send("eth", eth.NEW_POOLED_TRANSACTION_HASHES, encode(fields))
             for e in fresh:
                 peer.mark_tx_known(e[0])
 
@@ -138,8 +153,10 @@ class TxSync:
 
     async def on_announce(self, peer: "Peer", payload: bytes) -> None:
         """NewPooledTransactionHashes ``[types, [sizes], [hashes]]`` (eth/68+)."""
+        sparse = peer.eth_version >= eth.ETH72
         fields = as_list(decode(payload, "NewPooledTransactionHashes"),
-                         "NewPooledTransactionHashes", 3)
+                         "NewPooledTransactionHashes", 4 if sparse else 3)
+        mask = as_bytes(fields[3], "custody bitmap", 16) if sparse else eth.CUSTODY_ALL
         types = as_bytes(fields[0], "announced types")
         sizes = [as_int(s, "announced size", 32) for s in as_list(fields[1], "announced sizes")]
         hashes = [as_bytes(h, "announced hash", 32) for h in as_list(fields[2], "announced hashes")]
@@ -160,6 +177,7 @@ class TxSync:
                     self.wanted.popitem(last=False)
             if peer not in wanted.announcers:
                 wanted.announcers.append(peer)
+                wanted.masks[peer] = mask
             if wanted.fetching is None and len(fetch_now) < MAX_TX_RETRIEVALS:
                 wanted.fetching = peer
                 fetch_now.append(tx_hash)
@@ -173,8 +191,15 @@ class TxSync:
             items = await peer.request("eth", eth.GET_POOLED_TRANSACTIONS, [hashes],
                                        timeout=FETCH_TIMEOUT)
             txs = self._check_delivery(peer, hashes, items[0] if items else [])
-            delivered = {h for h, _ in txs}
-            await self._admit(peer, [tx for _, tx in txs])
+            whole = [(h, tx) for h, tx in txs if not _blobless(tx)]
+            delivered = {h for h, _ in whole}
+            await self._admit(peer, [tx for _, tx in whole])
+            for tx_hash, tx in txs:
+                if _blobless(tx):
+                    assembled = await self._fetch_cells(peer, tx_hash, tx)
+                    if assembled is not None:
+                        delivered.add(tx_hash)
+                        await self._admit(peer, [assembled])
         except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
             pass
         except PeerError as exc:
@@ -186,10 +211,12 @@ class TxSync:
                         ) -> list[tuple[bytes, Any]]:
         asked = set(requested)
         out = []
+        sparse = peer.eth_version >= eth.ETH72
         for element in as_list(item, "PooledTransactions"):
             raw = element if isinstance(element, bytes) else encode(element)
             try:
-                tx = decode_network_transaction(raw)
+                tx = decode_blobless(raw) if sparse else None
+                tx = tx or decode_network_transaction(raw)
             except (RLPDecodingError, InvalidTransaction) as exc:
                 # A blob transaction without its sidecar, or a sidecar that does not match
                 # the versioned hashes, is a violation like any undecodable transaction.
@@ -208,6 +235,32 @@ class TxSync:
                                  f"bytes, is {len(raw)}")
             out.append((tx_hash, tx))
         return out
+
+    async def _fetch_cells(self, sender: "Peer", tx_hash: bytes, tx: BlobTransactionNetwork
+                           ) -> BlobTransactionNetwork | None:
+        """eth/72: the blobs of a transaction that came without them, from the data cells of
+        an announcer holding them all; each cell checked against its commitment and proof. A
+        peer sending a bad cell is dropped and the next announcer asked."""
+        wanted = self.wanted.get(tx_hash)
+        holders = [sender] + ([] if wanted is None else [
+            p for p in wanted.announcers if p is not sender])
+        for peer in holders:
+            if peer.closing or peer.eth_version < eth.ETH72:
+                continue
+            if wanted is not None and not _has_data_cells(wanted.masks.get(peer, b"")):
+                continue
+            try:
+                items = await peer.request("eth", eth.GET_CELLS, [[tx_hash], DATA_MASK],
+                                           timeout=FETCH_TIMEOUT)
+                blobs = await asyncio.to_thread(_check_cells, tx_hash, tx, items)
+            except (TimeoutError, ConnectionError, asyncio.IncompleteReadError):
+                continue
+            except PeerError as exc:
+                self.peers.drop(peer, exc)
+                continue
+            if blobs is not None:
+                return replace(tx, blobs=tuple(blobs))
+        return None
 
     def _retry_elsewhere(self, failed_peer: "Peer", hashes: list[bytes]) -> None:
         by_peer: dict["Peer", list[bytes]] = {}
@@ -241,6 +294,66 @@ class TxSync:
                 self.mempool.add(tx)
             except InvalidTransaction as exc:
                 log.debug("peer transaction refused: %s", exc)
+
+
+DATA_MASK = b"\xff" * 8 + bytes(8)  # cells 0..63: the blob itself (EIP-7594)
+
+
+def _has_data_cells(mask: bytes) -> bool:
+    return mask[:8] == b"\xff" * 8
+
+
+def _blobless(tx: Any) -> bool:
+    return isinstance(tx, BlobTransactionNetwork) and not tx.blobs
+
+
+def decode_blobless(raw: bytes) -> BlobTransactionNetwork | None:
+    """An eth/72 blob transaction sent without its blobs: ``0x03 || rlp([body, 1, [],
+    commitments, cell proofs])`` with commitments matching the versioned hashes and a full
+    set of cell proofs. None for any other form (decoded the usual way then)."""
+    if raw[:1] != b"\x03":
+        return None
+    item = decode(raw[1:], "blob transaction")
+    if not isinstance(item, list) or len(item) != 5 or item[2] != []:
+        return None
+    tx = decode_blob_transaction_fields(item[0])
+    commitments = tuple(as_bytes(c, "commitment", 48) for c in as_list(item[3], "commitments"))
+    proofs = tuple(as_bytes(p, "cell proof", 48) for p in as_list(item[4], "cell proofs"))
+    if as_int(item[1], "wrapper version", 8) != WRAPPER_VERSION_CELL_PROOFS:
+        raise InvalidTransaction("blobless transaction with another wrapper version")
+    hashes = tx.blob_versioned_hashes
+    if len(commitments) != len(hashes) or len(proofs) != len(hashes) * eth.CELLS_PER_BLOB:
+        raise InvalidTransaction("sidecar counts do not match the versioned hashes")
+    if any(kzg_to_versioned_hash(c) != v for c, v in zip(commitments, hashes)):
+        raise InvalidTransaction("a commitment does not match its versioned hash")
+    return BlobTransactionNetwork(tx, (), commitments, proofs, WRAPPER_VERSION_CELL_PROOFS)
+
+
+def _check_cells(tx_hash: bytes, tx: BlobTransactionNetwork, items: list[Any]
+                 ) -> list[bytes] | None:
+    """The blobs rebuilt from a Cells answer for the data cells of ``tx``, every cell proven;
+    None when the peer does not have them. Runs in a worker thread (KZG)."""
+    f = items if len(items) == 3 else []
+    if not f:
+        raise breach("Cells: expected [hashes, cells, mask]")
+    hashes = [as_bytes(h, "cells hash", 32) for h in as_list(f[0], "cells hashes")]
+    if not hashes:
+        return None
+    lists = as_list(f[1], "cells")
+    if hashes != [tx_hash] or len(lists) != 1 or as_bytes(f[2], "mask", 16) != DATA_MASK:
+        raise breach("Cells: not the cells asked for")
+    blobs = len(tx.commitments)
+    cells = [as_bytes(c, "cell", 2048) for c in as_list(lists[0], "cells of a transaction")]
+    if len(cells) != eth.DATA_CELLS * blobs:
+        raise breach(f"Cells: {len(cells)} cells for {blobs} blobs")
+    indices = [i for i in range(eth.DATA_CELLS) for _ in range(blobs)]
+    which = [b for _ in range(eth.DATA_CELLS) for b in range(blobs)]
+    commitments = [tx.commitments[b] for b in which]
+    proofs = [tx.proofs[b * eth.CELLS_PER_BLOB + i] for i, b in zip(indices, which)]
+    if not verify_cell_kzg_proof_batch(commitments, indices, cells, proofs):
+        raise breach("Cells: a cell does not match its commitment and proof")
+    return [b"".join(cells[i * blobs + b] for i in range(eth.DATA_CELLS))
+            for b in range(blobs)]
 
 
 def _tx_type(tx: Any) -> int:

@@ -84,10 +84,26 @@ def check_bodies(items: list[Item], headers: list[Header]) -> list[Block]:
     return blocks
 
 
+def receipts_request(version: int, hashes: list[bytes]) -> list[object]:
+    """GetReceipts' fields after the request id: eth/70 adds the first receipt index."""
+    return [0, hashes] if version >= eth.ETH70 else [hashes]
+
+
 def check_receipts(items: list[Item], headers: list[Header], version: int
                    ) -> list[list[Receipt]]:
-    """Receipt lists for ``headers`` (a prefix); each list must hash to the receipts root."""
-    lists = as_list(items[0], "receipts")
+    """Receipt lists for ``headers`` (a prefix); each list must hash to the receipts root. An
+    eth/70 answer whose last list was cut short gives the lists before it (the rest is asked
+    for again)."""
+    if version >= eth.ETH70:  # [last block incomplete, lists]
+        if len(items) != 2:
+            raise breach("Receipts: expected [incomplete flag, lists]")
+        lists = as_list(items[1], "receipts")
+        if items[0] not in (b"", b"\x01"):
+            raise breach("Receipts: incomplete flag is not a boolean")
+        if items[0] == b"\x01":
+            lists = lists[:-1]
+    else:
+        lists = as_list(items[0], "receipts")
     if not lists:
         raise Unavailable("no receipts")
     if len(lists) > len(headers):

@@ -56,11 +56,12 @@ class Fetcher:
                 best = peer
         return best
 
-    async def request(self, cap: str, code: int, fields: list[Any],
+    async def request(self, cap: str, code: int, fields: list[Any] | Callable[[Peer], list[Any]],
                       check: Callable[[Peer, list[Item]], T],
                       suitable: Callable[[Peer], bool] = lambda p: True,
                       timeout: float = REQUEST_TIMEOUT, attempts: int = 30) -> T:
-        """The checked answer of the first peer that gives a good one."""
+        """The checked answer of the first peer that gives a good one; ``fields`` may depend on
+        the peer (its protocol version)."""
         for _ in range(attempts):
             peer = self.pick(suitable)
             if peer is None:
@@ -68,7 +69,8 @@ class Fetcher:
                 continue
             self.busy[peer] = self.busy.get(peer, 0) + 1
             try:
-                items = await peer.request(cap, code, fields, timeout)
+                body = fields(peer) if callable(fields) else fields
+                items = await peer.request(cap, code, body, timeout)
                 result = check(peer, items)
             except PeerError as exc:
                 self.peers.drop(peer, exc)

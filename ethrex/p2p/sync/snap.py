@@ -29,7 +29,7 @@ from ethrex.blockchain.blockchain import Blockchain
 from ethrex.p2p.eth import protocol as eth
 from ethrex.p2p.peer import Peer
 from ethrex.p2p.snap import protocol as snap
-from ethrex.p2p.sync.blocks import check_bodies, check_receipts
+from ethrex.p2p.sync.blocks import check_bodies, check_receipts, receipts_request
 from ethrex.p2p.sync.fetch import Fetcher, Unavailable
 from ethrex.p2p.sync.full import Progress, download_headers, execute_blocks
 from ethrex.p2p.wire import as_bytes, as_list, breach
@@ -191,8 +191,10 @@ class SnapSync:
                         "eth", eth.GET_BLOCK_BODIES, [[h.hash() for h in batch]],
                         lambda _p, items, b=batch: check_bodies(items, b))  # type: ignore
                     got = batch[:len(blocks)]
+                    hashes = [h.hash() for h in got]
                     receipts = await self.fetcher.request(
-                        "eth", eth.GET_RECEIPTS, [[h.hash() for h in got]],
+                        "eth", eth.GET_RECEIPTS,
+                        lambda p, h=hashes: receipts_request(p.eth_version, h),
                         lambda p, items, b=got: check_receipts(items, b, p.eth_version))
                     blocks = blocks[:len(receipts)]
                     await self.write(self._store_blocks, blocks, receipts)

@@ -43,10 +43,17 @@ def test_bodies_and_receipts_round_trip() -> None:
     assert len(served) == 10  # the unknown hash is skipped
     got = check_bodies([[rlp.decode(b) for b in served]], headers)
     assert [b.hash() for b in got] == hashes
-    for version in (eth.ETH68, eth.ETH69):
-        receipts = get_receipts(store, hashes, version)
-        checked = check_receipts([[rlp.decode(r) for r in receipts]], headers, version)
+    for version in (eth.ETH68, eth.ETH69, eth.ETH70):
+        receipts, incomplete = get_receipts(store, hashes, version)
+        assert not incomplete
+        lists = [rlp.decode(r) for r in receipts]
+        items = [b"", lists] if version >= eth.ETH70 else [lists]
+        checked = check_receipts(items, headers, version)
         assert checked == [store.get_receipts(h) for h in hashes]
+    # eth/70: the first block's list may start inside it; the lists stop at an unknown block
+    (tail,), _ = get_receipts(store, hashes[:1], eth.ETH70, first_index=1)
+    assert len(rlp.decode(tail)) == len(store.get_receipts(hashes[0])) - 1
+    assert len(get_receipts(store, hashes[:2] + [b"\x01" * 32] + hashes[2:], 69)[0]) == 2
 
 
 def test_checks_refuse_what_does_not_match() -> None:
