@@ -217,8 +217,7 @@ def generate(out: Path, blocks: int = 1100, scale: int = 1) -> None:
     started = time.perf_counter()
     chain, built, addresses = build_chain(blocks, scale, out / "genesis.json")
     with open(out / "chain.rlp.tmp", "wb") as chain_file:
-        for block in built:
-            chain_file.write(encode_block(block))
+        chain_file.writelines(encode_block(block) for block in built)
     os.replace(out / "chain.rlp.tmp", out / "chain.rlp")
     _write_suite_files(out, chain, addresses)
     print(f"generated {blocks} blocks in {time.perf_counter() - started:.1f}s into {out}",

@@ -41,7 +41,7 @@ RESPONSES = {
 class RateLimiter:
     """A token bucket: ``rate`` requests a second on average, bursts of ``burst``."""
 
-    __slots__ = ("rate", "burst", "tokens", "stamp")
+    __slots__ = ("burst", "rate", "stamp", "tokens")
 
     def __init__(self, rate: float, burst: float) -> None:
         self.rate = rate

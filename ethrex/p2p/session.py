@@ -96,7 +96,7 @@ def negotiate(ours: dict[str, dict[int, int]], theirs: tuple[tuple[str, int], ..
 class Session:
     """An RLPx connection after Hello: send and receive messages by capability."""
 
-    __slots__ = ("transport", "hello", "caps", "_by_offset")
+    __slots__ = ("_by_offset", "caps", "hello", "transport")
 
     def __init__(self, transport: Transport, hello: Hello, caps: dict[str, SharedCap]) -> None:
         self.transport = transport

@@ -121,6 +121,7 @@ def _cut(db: dict[bytes, bytes], ref: Child, prefix: str, lo: str, hi: str) -> C
         node.child = child
         node.ref = None
         return node
+    assert isinstance(node, Branch)
     if node.value is not None:
         raise InvalidProof("range proofs cover fixed-length keys only")
     for i in range(16):

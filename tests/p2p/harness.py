@@ -92,7 +92,27 @@ def imported_datadir(chain: Path) -> Path:
     return template
 
 
-class EthrexNode:
+class _Node:
+    """What both clients' nodes offer: their RPC and Engine API clients, and stopping."""
+
+    datadir: Path
+    http_port: int
+    auth_port: int
+    proc: "subprocess.Popen[bytes] | None"
+
+    def rpc(self) -> Rpc:
+        return Rpc(f"http://127.0.0.1:{self.http_port}", timeout=30)
+
+    def engine(self) -> Rpc:
+        secret = (self.datadir / "jwt.hex").read_text().strip().removeprefix("0x")
+        return Rpc(f"http://127.0.0.1:{self.auth_port}", jwt_secret=bytes.fromhex(secret))
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            _stop(self.proc)
+
+
+class EthrexNode(_Node):
     """``ethrex`` on loopback: RPC, Engine API, RLPx and discovery on free ports."""
 
     def __init__(self, tmp: Path, chain: Path, name: str, extra: list[str] | None = None,
@@ -136,13 +156,6 @@ class EthrexNode:
         found = re.findall(r"ethrex: enode (enode://\S+)", self.log.read_text())
         return found[-1] if found else None
 
-    def rpc(self) -> Rpc:
-        return Rpc(f"http://127.0.0.1:{self.http_port}", timeout=30)
-
-    def engine(self) -> Rpc:
-        secret = (self.datadir / "jwt.hex").read_text().strip().removeprefix("0x")
-        return Rpc(f"http://127.0.0.1:{self.auth_port}", jwt_secret=bytes.fromhex(secret))
-
     def jwt_hex(self) -> str:
         return (self.datadir / "jwt.hex").read_text().strip()
 
@@ -157,12 +170,8 @@ class EthrexNode:
         self.proc.kill()
         self.proc.wait()
 
-    def stop(self) -> None:
-        if self.proc is not None:
-            _stop(self.proc)
 
-
-class GethNode:
+class GethNode(_Node):
     """geth on loopback with the chain's genesis (and, with ``import_chain``, its blocks)."""
 
     def __init__(self, tmp: Path, chain: Path, name: str, import_chain: bool,
@@ -201,17 +210,6 @@ class GethNode:
         info = wait_until(lambda: self.rpc().call("admin_nodeInfo"), 60, f"{self.name} RPC")
         self.enode = str(info["enode"]).split("?")[0]
         return self
-
-    def rpc(self) -> Rpc:
-        return Rpc(f"http://127.0.0.1:{self.http_port}", timeout=30)
-
-    def engine(self) -> Rpc:
-        secret = (self.datadir / "jwt.hex").read_text().strip().removeprefix("0x")
-        return Rpc(f"http://127.0.0.1:{self.auth_port}", jwt_secret=bytes.fromhex(secret))
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            _stop(self.proc)
 
 
 @contextmanager

@@ -35,8 +35,8 @@ def run_suite(args: list[str], timeout: float) -> tuple[set[str], set[str], str]
     proc = subprocess.run([str(DEVP2P), *args], capture_output=True, text=True,
                           timeout=timeout)
     out = proc.stdout + proc.stderr
-    passed = set(re.findall(r"^-- OK (\S+)", out, re.M))
-    failed = set(re.findall(r"^-- FAIL (\S+)", out, re.M))
+    passed = set(re.findall(r"^-- OK (\S+)", out, re.MULTILINE))
+    failed = set(re.findall(r"^-- FAIL (\S+)", out, re.MULTILINE))
     assert passed or failed, f"the suite ran no test:\n{out[-3000:]}"
     return passed, failed, out
 

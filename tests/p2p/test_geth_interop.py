@@ -124,7 +124,7 @@ def test_sync_both_ways_and_transactions() -> None:
             wait_until(lambda: full.rpc().call("eth_getTransactionByHash", to_geth), 30,
                        "geth's transaction in ethrex's pool")
             # blob transactions with their sidecars, both ways
-            wire, blob_to_geth, versioned = _blob_transfer(keys[2], 0, 1)
+            wire, blob_to_geth, _ = _blob_transfer(keys[2], 0, 1)
             assert full.rpc().call("eth_sendRawTransaction", wire) == blob_to_geth
             wait_until(lambda: geth.rpc().call("eth_getTransactionByHash", blob_to_geth), 30,
                        "ethrex's blob transaction in geth's pool")

@@ -61,9 +61,9 @@ class Discovery(asyncio.DatagramProtocol):
         self.address: tuple[str, int] = ("", 0)
         self.proofs: dict[tuple[bytes, str], float] = {}  # (id, ip) -> last Pong from it
         self.pinged_us: dict[tuple[bytes, str], float] = {}  # (id, ip) -> last Ping from it
-        self.pending_pings: dict[bytes, tuple[bytes, "asyncio.Future[bool]"]] = {}
+        self.pending_pings: dict[bytes, tuple[bytes, asyncio.Future[bool]]] = {}
         self.pending_finds: dict[tuple[bytes, str], _FindNode] = {}
-        self.pending_enr: dict[bytes, tuple[bytes, "asyncio.Future[NodeRecord]"]] = {}
+        self.pending_enr: dict[bytes, tuple[bytes, asyncio.Future[NodeRecord]]] = {}
         self.limits: dict[str, RateLimiter] = {}
         self.known_tcp: dict[bytes, int] = {}  # TCP ports nodes announced
         self.to_ping: asyncio.Queue[ENode] = asyncio.Queue(1024)  # nodes to bond with

@@ -40,7 +40,7 @@ def gather_forks(config: ChainConfig, genesis_time: int) -> tuple[list[int], lis
 class ForkFilter:
     """A chain's fork schedule: computes our fork id at a head and judges a peer's."""
 
-    __slots__ = ("forks", "by_block", "sums")
+    __slots__ = ("by_block", "forks", "sums")
 
     def __init__(self, config: ChainConfig, genesis_hash: bytes, genesis_time: int) -> None:
         blocks, times = gather_forks(config, genesis_time)

@@ -45,9 +45,8 @@ class EthHandler:
         if code == eth.GET_BLOCK_HEADERS:
             request_id, (query,) = request_fields(payload, "GetBlockHeaders", 2)
             q = as_list(query, "header query", 4)
-            origin: bytes | int = as_bytes(q[0], "origin")
-            if len(origin) != 32:
-                origin = as_int(q[0], "origin number")
+            raw_origin = as_bytes(q[0], "origin")  # a hash, or a block number
+            origin = raw_origin if len(raw_origin) == 32 else as_int(q[0], "origin number")
             amount, skip = as_int(q[1], "amount"), as_int(q[2], "skip")
             reverse = as_int(q[3], "reverse", 8)
             if reverse > 1:

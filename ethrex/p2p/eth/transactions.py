@@ -24,7 +24,15 @@ from ethrex.errors import InvalidTransaction, RLPDecodingError
 from ethrex.p2p.errors import DisconnectReason, PeerError
 from ethrex.p2p.eth import protocol as eth
 from ethrex.p2p.eth.serve import wire_transaction
-from ethrex.p2p.wire import as_bytes, as_int, as_list, breach, decode, encode_raw_list, encode_tx_item
+from ethrex.p2p.wire import (
+    as_bytes,
+    as_int,
+    as_list,
+    breach,
+    decode,
+    encode_raw_list,
+    encode_tx_item,
+)
 from ethrex.rlp import Item, encode
 from ethrex.types.network_transactions import (
     WRAPPER_VERSION_CELL_PROOFS,
@@ -35,6 +43,7 @@ from ethrex.types.network_transactions import (
 )
 from ethrex.types.transactions import (
     BlobTransaction,
+    Transaction,
     decode_blob_transaction_fields,
     decode_transaction_item,
     transaction_hash,
@@ -120,7 +129,8 @@ class TxSync:
             for start in range(0, len(announce), MAX_ANNOUNCE):
                 chunk = announce[start:start + MAX_ANNOUNCE]
                 fields: list[object] = [bytes(_tx_type(e[1]) for e in chunk),
-                                        [len(e[3] if sparse else e[2]) for e in chunk],
+                                        [len(e[3] or e[2]) if sparse else len(e[2])
+                                         for e in chunk],
                                         [e[0] for e in chunk]]
                 if sparse:
                     fields.append(eth.CUSTODY_ALL)
@@ -214,6 +224,7 @@ class TxSync:
         sparse = peer.eth_version >= eth.ETH72
         for element in as_list(item, "PooledTransactions"):
             raw = element if isinstance(element, bytes) else encode(element)
+            tx: Transaction | BlobTransactionNetwork | None
             try:
                 tx = decode_blobless(raw) if sparse else None
                 tx = tx or decode_network_transaction(raw)
@@ -263,7 +274,7 @@ class TxSync:
         return None
 
     def _retry_elsewhere(self, failed_peer: "Peer", hashes: list[bytes]) -> None:
-        by_peer: dict["Peer", list[bytes]] = {}
+        by_peer: dict[Peer, list[bytes]] = {}
         for tx_hash in hashes:
             wanted = self.wanted.get(tx_hash)
             if wanted is None:

@@ -33,7 +33,7 @@ def _xor16(a: bytes, b: bytes) -> bytes:
 class _Mac:
     """One direction's running MAC."""
 
-    __slots__ = ("state", "aes")
+    __slots__ = ("aes", "state")
 
     def __init__(self, state: Any, mac_secret: bytes) -> None:
         self.state = state
@@ -54,7 +54,7 @@ class _Mac:
 class FrameCodec:
     """Seals outgoing frames and opens incoming ones for one session."""
 
-    __slots__ = ("_enc", "_dec", "_egress", "_ingress")
+    __slots__ = ("_dec", "_egress", "_enc", "_ingress")
 
     def __init__(self, secrets: Secrets) -> None:
         cipher = Cipher(algorithms.AES(secrets.aes), modes.CTR(bytes(16)))

@@ -99,7 +99,7 @@ def check_size(prefix: bytes) -> int:
 class Initiator:
     """The dialler's side: ``auth_packet()``, then ``finish(ack_packet)``."""
 
-    __slots__ = ("private_key", "remote_public_key", "ephemeral_key", "nonce", "auth")
+    __slots__ = ("auth", "ephemeral_key", "nonce", "private_key", "remote_public_key")
 
     def __init__(self, private_key: bytes, remote_public_key: bytes,
                  ephemeral_key: bytes | None = None, nonce: bytes | None = None) -> None:

@@ -34,8 +34,15 @@ def snappy_length(data: bytes) -> int:
 class Transport:
     """One established RLPx session: ``read()`` and ``write()`` whole messages."""
 
-    __slots__ = ("reader", "writer", "codec", "remote_public_key", "snappy", "bytes_in",
-                 "bytes_out")
+    __slots__ = (
+        "bytes_in",
+        "bytes_out",
+        "codec",
+        "reader",
+        "remote_public_key",
+        "snappy",
+        "writer",
+    )
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                  codec: FrameCodec, remote_public_key: bytes) -> None:

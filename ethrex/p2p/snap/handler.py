@@ -32,12 +32,12 @@ class SnapHandler:
         elif code == snap.GET_STORAGE_RANGES:
             rid, f = request_fields(payload, "GetStorageRanges", 6)
             root = as_bytes(f[0], "root", 32)
-            accounts = as_hashes(f[1], "account hashes", MAX_REQUEST_ITEMS)
+            account_hashes = as_hashes(f[1], "account hashes", MAX_REQUEST_ITEMS)
             origin, limit = as_bytes(f[2], "origin"), as_bytes(f[3], "limit")
             if len(origin) > 32 or len(limit) > 32:
                 raise breach("storage range bounds longer than a hash")
             slots, proof = await asyncio.to_thread(
-                serve.storage_ranges, self.store, self.served, root, accounts, origin, limit,
+                serve.storage_ranges, self.store, self.served, root, account_hashes, origin, limit,
                 as_int(f[4], "response bytes"))
             peer.send("snap", snap.STORAGE_RANGES,
                       rlp.encode([rid, serve.encode_slots(slots), proof]))

@@ -57,7 +57,7 @@ class Fetcher:
         return best
 
     async def request(self, cap: str, code: int, fields: list[Any] | Callable[[Peer], list[Any]],
-                      check: Callable[[Peer, list[Item]], T],
+                      check: Callable[..., T],
                       suitable: Callable[[Peer], bool] = lambda p: True,
                       timeout: float = REQUEST_TIMEOUT, attempts: int = 30) -> T:
         """The checked answer of the first peer that gives a good one; ``fields`` may depend on

@@ -38,8 +38,20 @@ class SyncFailed(Exception):
 class Progress:
     """What ``eth_syncing`` reports and the progress log prints."""
 
-    __slots__ = ("starting", "current", "highest", "phase", "started", "gas", "blocks",
-                 "last_line", "accounts", "bytes", "mode", "headers")
+    __slots__ = (
+        "accounts",
+        "blocks",
+        "bytes",
+        "current",
+        "gas",
+        "headers",
+        "highest",
+        "last_line",
+        "mode",
+        "phase",
+        "started",
+        "starting",
+    )
 
     def __init__(self, starting: int, highest: int, mode: str) -> None:
         self.starting = starting
@@ -121,7 +133,7 @@ async def download_headers(chain: Blockchain, fetcher: Fetcher, writer: Callable
         parent_hash = oldest.parent_hash
         headers = await fetcher.request(
             "eth", eth.GET_BLOCK_HEADERS, [[parent_hash, want, 0, 1]],
-            lambda _p, items: check_backward_headers(items, parent_hash, want))
+            lambda _p, items, h=parent_hash, n=want: check_backward_headers(items, h, n))
         await writer(_store_headers, chain, headers)
         chain_back.extend(headers)
         progress.headers = len(chain_back)
@@ -143,7 +155,7 @@ async def fetch_bodies(fetcher: Fetcher, headers: list[Header]) -> list[Block]:
         wanted = headers[len(blocks):]
         got = await fetcher.request(
             "eth", eth.GET_BLOCK_BODIES, [[h.hash() for h in wanted]],
-            lambda _p, items, wanted=wanted: check_bodies(items, wanted))  # type: ignore
+            lambda _p, items, wanted=wanted: check_bodies(items, wanted))
         blocks.extend(got)
     return blocks
 

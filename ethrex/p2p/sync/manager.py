@@ -17,7 +17,6 @@ from ethrex.blockchain.blockchain import Blockchain
 from ethrex.p2p.peer import Peer
 from ethrex.p2p.peers import PeerSet
 from ethrex.p2p.sync.fetch import Fetcher, NoPeers
-from ethrex.p2p.sync.snap import SnapSync
 from ethrex.p2p.sync.full import (
     Progress,
     SyncFailed,
@@ -26,6 +25,7 @@ from ethrex.p2p.sync.full import (
     fetch_header,
     has_state,
 )
+from ethrex.p2p.sync.snap import SnapSync
 
 log = logging.getLogger("ethrex.sync")
 

@@ -189,12 +189,15 @@ class SnapSync:
                 while batch:
                     blocks = await self.fetcher.request(
                         "eth", eth.GET_BLOCK_BODIES, [[h.hash() for h in batch]],
-                        lambda _p, items, b=batch: check_bodies(items, b))  # type: ignore
+                        lambda _p, items, b=batch: check_bodies(items, b))
                     got = batch[:len(blocks)]
                     hashes = [h.hash() for h in got]
+
+                    def fields(peer: Peer, h: list[bytes] = hashes) -> list[object]:
+                        return receipts_request(peer.eth_version, h)
+
                     receipts = await self.fetcher.request(
-                        "eth", eth.GET_RECEIPTS,
-                        lambda p, h=hashes: receipts_request(p.eth_version, h),
+                        "eth", eth.GET_RECEIPTS, fields,
                         lambda p, items, b=got: check_receipts(items, b, p.eth_version))
                     blocks = blocks[:len(receipts)]
                     await self.write(self._store_blocks, blocks, receipts)
@@ -229,7 +232,7 @@ class SnapSync:
             origin, limit = _h(int(chunk[0])), _h(int(chunk[1]))
             accounts, more = await self.fetcher.request(
                 "snap", snap.GET_ACCOUNT_RANGE, [root, origin, limit, ACCOUNT_BYTES],
-                lambda _p, items: self._check_accounts(root, origin, items),
+                lambda _p, items, o=origin: self._check_accounts(root, o, items),
                 suitable=lambda p: p.has_snap)
             last = int.from_bytes(accounts[-1][0], "big") if accounts else MAX_HASH - 1
             done = not more or last >= int(chunk[1])
@@ -332,7 +335,8 @@ class SnapSync:
             origin = _h(int.from_bytes(last, "big") + 1)
             got = await self.fetcher.request(
                 "snap", snap.GET_STORAGE_RANGES, [root, [account], origin, b"", STORAGE_BYTES],
-                lambda _p, items: self._check_storage([(account, storage_root)], items, origin),
+                lambda _p, items, o=origin: self._check_storage([(account, storage_root)],
+                                                                 items, o),
                 suitable=lambda p: p.has_snap)
             part, more = got[0]
             slots.extend(part)
@@ -394,7 +398,10 @@ class SnapSync:
         return list(wanted)
 
     async def _codes(self) -> None:
-        missing = await asyncio.to_thread(self._missing_codes)
+        await self._fetch_codes(await asyncio.to_thread(self._missing_codes))
+
+    async def _fetch_codes(self, missing: list[bytes]) -> None:
+        """Download and store the codes of ``missing`` hashes, a batch at a time."""
         while missing:
             batch = missing[:CODES_PER_REQUEST]
             codes = await self.fetcher.request(
@@ -402,8 +409,7 @@ class SnapSync:
                 lambda _p, items, b=batch: self._check_codes(b, items),
                 suitable=lambda p: p.has_snap)
             await self.write(self._store_codes, codes)
-            got = set(codes)
-            missing = [h for h in missing if h not in got]
+            missing = [h for h in missing if h not in codes]
 
     @staticmethod
     def _check_codes(wanted: list[bytes], items: list[Any]) -> dict[bytes, bytes]:
@@ -462,7 +468,8 @@ class SnapSync:
         missing_codes: dict[bytes, None] = {}
         healed = 0
         while queue:
-            present, absent = [], []
+            present: list[tuple[bytes, str, str | None]] = []
+            absent: list[tuple[bytes, str, str | None]] = []
             for entry in queue:
                 (present if self.store.get_trie_node(entry[0]) is not None else absent).append(
                     entry)
@@ -480,15 +487,7 @@ class SnapSync:
                 queue.extend(self._children(node_hash, encoded, account_path, storage_path,
                                             missing_codes))
         log.info("snap sync: healed %d trie nodes", healed)
-        codes = [h for h in missing_codes if self.store.get_code(h) is None]
-        while codes:
-            batch = codes[:CODES_PER_REQUEST]
-            got = await self.fetcher.request(
-                "snap", snap.GET_BYTE_CODES, [batch, CODE_BYTES],
-                lambda _p, items, b=batch: self._check_codes(b, items),
-                suitable=lambda p: p.has_snap)
-            await self.write(self._store_codes, got)
-            codes = [h for h in codes if h not in got]
+        await self._fetch_codes([h for h in missing_codes if self.store.get_code(h) is None])
 
     def _children(self, node_hash: bytes, encoded: bytes, account_path: str,
                   storage_path: str | None, missing_codes: dict[bytes, None]
