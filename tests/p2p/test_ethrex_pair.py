@@ -1,7 +1,12 @@
 """Two ethrex nodes: A holds the generated chain; B starts from genesis with A as its only
 bootnode, finds A through discv4, and syncs A's chain, in full mode and in snap mode. Each sync
 is killed with SIGKILL half-way; B restarts on the same data directory and must finish with
-A's head and the same state roots at every 100th block."""
+A's head and the same state roots at every 100th block.
+
+The full sync is started the way a consensus client starts it: ``engine_forkchoiceUpdated``
+naming A's head, which B lacks, answers SYNCING; after the kill B resumes towards that head by
+itself (no consensus client call, no command-line target). The snap sync takes its target from
+``--sync.target``."""
 
 from typing import Any
 
@@ -39,10 +44,15 @@ def test_discovery_then_full_and_snap_sync_survive_kill_9() -> None:
             assert a.rpc().call("net_listening") is True
             want = state_roots(a.rpc(), EVERY_100TH)
 
-            # B (full): found A by discv4 (bootnodes seed discovery only), killed half-way
-            args = ["--bootnodes", a.enode, "--sync.target", target, "--syncmode", "full"]
+            # B (full): found A by discv4 (bootnodes seed discovery only), told the head by the
+            # Engine API, killed half-way
+            args = ["--bootnodes", a.enode, "--syncmode", "full"]
             full.start(args)
             peers = wait_until(lambda: full.rpc().call("admin_peers"), 60, "B peered with A")
+            state = {"headBlockHash": target, "safeBlockHash": target,
+                     "finalizedBlockHash": target}
+            answer = full.engine().call("engine_forkchoiceUpdatedV3", state, None)
+            assert answer["payloadStatus"]["status"] == "SYNCING"
             assert peers[0]["id"] == info["id"] and "eth/72" in peers[0]["caps"]
             assert full.rpc().call("net_peerCount") == "0x1"
             wait_until(lambda: (s := syncing(full)) and s["phase"] == "blocks"
