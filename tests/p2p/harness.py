@@ -165,6 +165,14 @@ class EthrexNode(_Node):
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
+    def wait_head(self, block_hash: str, timeout: float, what: str) -> None:
+        """Until the node's head is ``block_hash``; a timeout shows the end of its log."""
+        try:
+            wait_until(lambda: self.head()["hash"] == block_hash, timeout, what)
+        except TimeoutError as exc:
+            raise TimeoutError(f"{exc}\n--- {self.name} log:\n"
+                               f"{self.log.read_text()[-4000:]}") from None
+
     def kill9(self) -> None:
         assert self.proc is not None
         self.proc.kill()

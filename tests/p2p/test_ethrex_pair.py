@@ -59,7 +59,7 @@ def test_discovery_then_full_and_snap_sync_survive_kill_9() -> None:
                        and int(s["currentBlock"], 16) >= 300, 300, "full sync half-way")
             full.kill9()
             full.start(args)
-            wait_until(lambda: full.head()["hash"] == target, 300, "full sync resumed")
+            full.wait_head(target, 300, "full sync resumed")
             assert state_roots(full.rpc(), EVERY_100TH) == want
             assert syncing(full) is False
             log = full.log.read_text()
@@ -75,10 +75,39 @@ def test_discovery_then_full_and_snap_sync_survive_kill_9() -> None:
                        300, "snap sync in its state phase", every=0.05)
             snap.kill9()
             snap.start(args)
-            wait_until(lambda: snap.head()["hash"] == target, 300, "snap sync resumed")
+            snap.wait_head(target, 300, "snap sync resumed")
             assert state_roots(snap.rpc(), EVERY_100TH) == want
             assert "snap sync: resuming at pivot" in snap.log.read_text()
             for address in ("0x" + "00" * 19 + "77", "0x" + "00" * 19 + "fe"):
                 assert snap.rpc().call("eth_getBalance", address, "latest") == \
                     a.rpc().call("eth_getBalance", address, "latest")
             assert a.alive()
+
+
+def test_snap_sync_moves_a_stale_pivot_and_heals() -> None:
+    """B first aims at block 900: its pivot (#836) is older than the 128 states A serves, so no
+    peer answers for it. When the consensus client names A's head, B moves the pivot to #1036,
+    builds what it has, and heals the rest of the state with GetTrieNodes."""
+    chain = chain_dir()
+    target = chain_head(chain)
+    with workspace("ethrex-heal-") as tmp:
+        a = EthrexNode(tmp, chain, "a", ["--nodiscover"], datadir_from=imported_datadir(chain))
+        b = EthrexNode(tmp, chain, "b")
+        with running(a, b):
+            a.start()
+            old = a.rpc().call("eth_getBlockByNumber", hex(900), False)["hash"]
+            b.start(["--nodiscover", "--bootnodes", a.enode, "--sync.target", old,
+                     "--syncmode", "snap"])
+            wait_until(lambda: "no peer answered snap" in b.log.read_text(), 120,
+                       "B found the pivot's state unserved")
+            state = {"headBlockHash": target, "safeBlockHash": target,
+                     "finalizedBlockHash": target}
+            assert b.engine().call("engine_forkchoiceUpdatedV3", state, None)[
+                "payloadStatus"]["status"] == "SYNCING"
+            b.wait_head(target, 300, "B synced after the move")
+            log = b.log.read_text()
+            assert "moving the pivot to #1036" in log and "healed" in log
+            assert state_roots(b.rpc(), EVERY_100TH) == state_roots(a.rpc(), EVERY_100TH)
+            contract = "0x" + "00" * 19 + "77"
+            assert b.rpc().call("eth_getBalance", contract, "latest") == \
+                a.rpc().call("eth_getBalance", contract, "latest")

@@ -82,8 +82,7 @@ def test_sync_both_ways_and_transactions() -> None:
             full.start(common + ["--syncmode", "full"])
             snap.start(common + ["--syncmode", "snap"])
             for node in (full, snap):
-                wait_until(lambda n=node: n.head()["hash"] == target, 300,
-                           f"{node.name} synced to the chain head")
+                node.wait_head(target, 300, f"{node.name} synced to the chain head")
             (peer,) = full.rpc().call("admin_peers")
             assert peer["name"].startswith("Geth/v1.17.10") and "snap/1" in peer["caps"]
             assert peer["protocols"]["eth"]["version"] == 72  # blobs move as cells (EIP-8070)

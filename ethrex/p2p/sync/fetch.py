@@ -8,7 +8,8 @@ that times out is rested for a while. ``request`` waits for peers when none is s
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from ethrex.p2p.errors import PeerError
@@ -22,6 +23,8 @@ T = TypeVar("T")
 
 MAX_IN_FLIGHT = 2  # sync requests per peer at once
 REST_AFTER_TIMEOUT = 5.0
+REST_IF_LACKING = 1.0  # a peer that did not have the data is asked again a little later
+MAX_WAIT = 300.0  # seconds without any peer to ask before a request gives up
 REQUEST_TIMEOUT = 10.0
 
 
@@ -61,12 +64,21 @@ class Fetcher:
                       suitable: Callable[[Peer], bool] = lambda p: True,
                       timeout: float = REQUEST_TIMEOUT, attempts: int = 30) -> T:
         """The checked answer of the first peer that gives a good one; ``fields`` may depend on
-        the peer (its protocol version)."""
-        for _ in range(attempts):
+        the peer (its protocol version). ``NoPeers`` after ``attempts`` failed answers, or
+        when no suitable peer shows up for ``MAX_WAIT`` seconds."""
+        failures = 0
+        waited_since: float | None = None
+        while failures < attempts:
             peer = self.pick(suitable)
             if peer is None:
+                now = time.monotonic()
+                waited_since = waited_since or now
+                if now - waited_since > MAX_WAIT:
+                    raise NoPeers(f"no peer to ask {cap} {code:#x} for {MAX_WAIT:.0f}s")
                 await self._wait_for_peers()
                 continue
+            waited_since = None
+            failures += 1
             self.busy[peer] = self.busy.get(peer, 0) + 1
             try:
                 body = fields(peer) if callable(fields) else fields
@@ -77,7 +89,8 @@ class Fetcher:
                 continue
             except (TimeoutError, Unavailable) as exc:
                 log.debug("%s: %s %#x: %s", peer, cap, code, exc or "timeout")
-                self.resting[peer] = time.monotonic() + REST_AFTER_TIMEOUT
+                rest = REST_AFTER_TIMEOUT if isinstance(exc, TimeoutError) else REST_IF_LACKING
+                self.resting[peer] = time.monotonic() + rest
                 continue
             except (ConnectionError, OSError):
                 continue
@@ -101,3 +114,18 @@ class Fetcher:
         finally:
             for waiter in waiters:
                 waiter.cancel()
+
+
+@asynccontextmanager
+async def task_group() -> AsyncIterator[asyncio.TaskGroup]:
+    """An ``asyncio.TaskGroup`` whose failure surfaces as the first error itself rather than an
+    ``ExceptionGroup``, so that callers catch ``NoPeers`` or ``SyncFailed`` as they would from
+    a plain call."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            yield group
+    except BaseExceptionGroup as failed:
+        first: BaseException = failed
+        while isinstance(first, BaseExceptionGroup):
+            first = first.exceptions[0]
+        raise first from None

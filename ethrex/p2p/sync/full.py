@@ -17,7 +17,7 @@ from ethrex.blockchain.blockchain import Blockchain
 from ethrex.errors import InvalidBlock
 from ethrex.p2p.eth import protocol as eth
 from ethrex.p2p.sync.blocks import check_backward_headers, check_bodies, decode_headers
-from ethrex.p2p.sync.fetch import Fetcher, Unavailable
+from ethrex.p2p.sync.fetch import Fetcher, Unavailable, task_group
 from ethrex.p2p.wire import breach
 from ethrex.types.block import Block
 from ethrex.types.header import Header
@@ -177,7 +177,7 @@ async def execute_blocks(chain: Blockchain, fetcher: Fetcher, writer: Callable[.
     batches = [headers[i:i + BODIES_PER_REQUEST]
                for i in range(0, len(headers), BODIES_PER_REQUEST)]
     started = time.monotonic()
-    async with asyncio.TaskGroup() as group:
+    async with task_group() as group:
         tasks = [group.create_task(fetch_bodies(fetcher, b)) for b in batches[:BODIES_AHEAD]]
         next_batch = len(tasks)
         for i in range(len(batches)):

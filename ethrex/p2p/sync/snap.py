@@ -30,7 +30,7 @@ from ethrex.p2p.eth import protocol as eth
 from ethrex.p2p.peer import Peer
 from ethrex.p2p.snap import protocol as snap
 from ethrex.p2p.sync.blocks import check_bodies, check_receipts, receipts_request
-from ethrex.p2p.sync.fetch import Fetcher, Unavailable
+from ethrex.p2p.sync.fetch import Fetcher, NoPeers, Unavailable, task_group
 from ethrex.p2p.sync.full import Progress, download_headers, execute_blocks
 from ethrex.p2p.wire import as_bytes, as_list, breach
 from ethrex.primitives import EMPTY_HASH, keccak256
@@ -52,9 +52,10 @@ STORAGE_BYTES = 512 * 1024
 STORAGE_ACCOUNTS = 128  # accounts per GetStorageRanges
 CODES_PER_REQUEST = 64
 CODE_BYTES = 1024 * 1024
-TRIE_NODES_PER_REQUEST = 128
+TRIE_NODES_PER_REQUEST = 256
 BLOCKS_PER_REQUEST = 128
 PARALLEL = 4
+STATE_ATTEMPTS = 8  # tries before a state request gives up (the pivot may have moved on)
 PROGRESS_KEY = b"snap_sync"  # META entry: this module's progress record
 NO_FLAT_STATE = b"\x00" * 32  # META_FLAT_STATE_BLOCK while the flat tables hold partial data
 MAX_HASH = 2**256
@@ -111,11 +112,12 @@ class SnapSync:
                           "storage_cursor": None, "accounts": 0, "bytes": 0}
             await self.write(self._begin)
         log.info("snap sync: pivot #%d root 0x%s", pivot.number, pivot.state_root.hex()[:16])
-        pre_pivot = [h for h in headers if h.number <= pivot.number]
         started = time.monotonic()
-        async with asyncio.TaskGroup() as group:
-            group.create_task(self._history(pre_pivot))
-            await self._state(pivot)
+        async with task_group() as group:
+            group.create_task(self._history([h for h in headers if h.number <= pivot.number]))
+            pivot = await self._state_moving(pivot, by_number[max(1, target.number -
+                                                                  PIVOT_DISTANCE)])
+        await self._history([h for h in headers if h.number <= pivot.number])
         elapsed = time.monotonic() - started
         log.info("snap sync: state of %d accounts, %.1f MB in %.1fs (%.0f accounts/s, "
                  "%.2f MB/s), history to #%d", self.state["accounts"], self.state["bytes"] / 1e6,
@@ -141,6 +143,30 @@ class SnapSync:
             tx.put(META, META_FLAT_STATE_BLOCK, pivot_hash)
             tx.set_canonical_head(pivot_hash)
             tx.delete(META, PROGRESS_KEY)
+
+    async def _state_moving(self, pivot: Header, newest: Header) -> Header:
+        """The state of ``pivot``; when no peer serves it any more (the chain moved on past
+        the states peers keep), the pivot moves to ``newest`` and what was downloaded so far
+        becomes the base that healing completes (geth's pivot move). Returns the pivot used."""
+        while True:
+            try:
+                await self._state(pivot)
+                return pivot
+            except NoPeers:
+                if newest.number <= pivot.number:
+                    raise
+                log.info("snap sync: no peer serves the state of #%d any more, moving the "
+                         "pivot to #%d", pivot.number, newest.number)
+                pivot = newest
+                self.state["pivot"] = pivot.hash().hex()
+                if self.state["phase"] != "heal":
+                    await self._set_phase("tries")
+
+    async def _ask(self, code: int, fields: list[Any], check: Callable[..., Any]) -> Any:
+        """A snap request to a snap peer; a state nobody serves gives up after a few tries."""
+        return await self.fetcher.request("snap", code, fields, check,
+                                          suitable=lambda p: p.has_snap,
+                                          attempts=STATE_ATTEMPTS)
 
     async def _state(self, pivot: Header) -> None:
         root = pivot.state_root
@@ -203,7 +229,7 @@ class SnapSync:
                     await self.write(self._store_blocks, blocks, receipts)
                     batch = batch[len(blocks):]
 
-        async with asyncio.TaskGroup() as group:
+        async with task_group() as group:
             for batch in batches:
                 group.create_task(one(batch))
         log.info("snap sync: history (bodies and receipts) up to the pivot stored")
@@ -221,7 +247,7 @@ class SnapSync:
 
     async def _accounts(self, root: bytes) -> None:
         chunks = self.state["chunks"]
-        async with asyncio.TaskGroup() as group:
+        async with task_group() as group:
             for index, chunk in enumerate(chunks):
                 if int(chunk[0]) <= int(chunk[1]):
                     group.create_task(self._account_chunk(root, index))
@@ -230,10 +256,9 @@ class SnapSync:
         chunk = self.state["chunks"][index]
         while int(chunk[0]) <= int(chunk[1]):
             origin, limit = _h(int(chunk[0])), _h(int(chunk[1]))
-            accounts, more = await self.fetcher.request(
-                "snap", snap.GET_ACCOUNT_RANGE, [root, origin, limit, ACCOUNT_BYTES],
-                lambda _p, items, o=origin: self._check_accounts(root, o, items),
-                suitable=lambda p: p.has_snap)
+            accounts, more = await self._ask(
+                snap.GET_ACCOUNT_RANGE, [root, origin, limit, ACCOUNT_BYTES],
+                lambda _p, items, o=origin: self._check_accounts(root, o, items))
             last = int.from_bytes(accounts[-1][0], "big") if accounts else MAX_HASH - 1
             done = not more or last >= int(chunk[1])
             next_start = str(int(chunk[1]) + 1) if done else str(last + 1)
@@ -303,7 +328,7 @@ class SnapSync:
             async with semaphore:
                 return await self._storage_batch(root, batch)
 
-        async with asyncio.TaskGroup() as group:
+        async with task_group() as group:
             results = [group.create_task(fetch(b)) for b in batches]
             for batch, task in zip(batches, results):
                 slots = await task
@@ -314,11 +339,9 @@ class SnapSync:
         out: list[tuple[bytes, list[tuple[bytes, bytes]]]] = []
         pending = list(batch)
         while pending:
-            got = await self.fetcher.request(
-                "snap", snap.GET_STORAGE_RANGES,
-                [root, [a for a, _ in pending], b"", b"", STORAGE_BYTES],
-                lambda _p, items, p=pending: self._check_storage(p, items),
-                suitable=lambda p: p.has_snap)
+            got = await self._ask(
+                snap.GET_STORAGE_RANGES, [root, [a for a, _ in pending], b"", b"", STORAGE_BYTES],
+                lambda _p, items, p=pending: self._check_storage(p, items))
             for i, (slots, more) in enumerate(got):
                 account, storage_root = pending[i]
                 if more:  # the last range was cut: continue this account on its own
@@ -333,11 +356,10 @@ class SnapSync:
         slots: list[tuple[bytes, bytes]] = []
         while True:
             origin = _h(int.from_bytes(last, "big") + 1)
-            got = await self.fetcher.request(
-                "snap", snap.GET_STORAGE_RANGES, [root, [account], origin, b"", STORAGE_BYTES],
+            got = await self._ask(
+                snap.GET_STORAGE_RANGES, [root, [account], origin, b"", STORAGE_BYTES],
                 lambda _p, items, o=origin: self._check_storage([(account, storage_root)],
-                                                                 items, o),
-                suitable=lambda p: p.has_snap)
+                                                                 items, o))
             part, more = got[0]
             slots.extend(part)
             if not more or not part:
@@ -404,10 +426,8 @@ class SnapSync:
         """Download and store the codes of ``missing`` hashes, a batch at a time."""
         while missing:
             batch = missing[:CODES_PER_REQUEST]
-            codes = await self.fetcher.request(
-                "snap", snap.GET_BYTE_CODES, [batch, CODE_BYTES],
-                lambda _p, items, b=batch: self._check_codes(b, items),
-                suitable=lambda p: p.has_snap)
+            codes = await self._ask(snap.GET_BYTE_CODES, [batch, CODE_BYTES],
+                                    lambda _p, items, b=batch: self._check_codes(b, items))
             await self.write(self._store_codes, codes)
             missing = [h for h in missing if h not in codes]
 
@@ -474,10 +494,20 @@ class SnapSync:
                 (present if self.store.get_trie_node(entry[0]) is not None else absent).append(
                     entry)
             queue = []
-            for start in range(0, len(absent), TRIE_NODES_PER_REQUEST):
-                batch = absent[start:start + TRIE_NODES_PER_REQUEST]
-                nodes = await self._fetch_nodes(root, batch)
-                await self.write(self._flush_nodes, dict(nodes))
+            batches = [absent[i:i + TRIE_NODES_PER_REQUEST]
+                       for i in range(0, len(absent), TRIE_NODES_PER_REQUEST)]
+            semaphore = asyncio.Semaphore(PARALLEL)
+
+            async def one(batch: list[tuple[bytes, str, str | None]]) -> dict[bytes, bytes]:
+                async with semaphore:
+                    nodes = await self._fetch_nodes(root, batch)
+                    await self.write(self._flush_nodes, dict(nodes))
+                    return nodes
+
+            async with task_group() as group:
+                tasks = [group.create_task(one(b)) for b in batches]
+            for batch, task in zip(batches, tasks):
+                nodes = task.result()
                 healed += len(nodes)
                 present.extend(e for e in batch if e[0] in nodes)
                 queue.extend(e for e in batch if e[0] not in nodes)
@@ -538,9 +568,9 @@ class SnapSync:
                 raise breach("TrieNodes: a node nobody asked for")
             return out
 
-        return await self.fetcher.request(
-            "snap", snap.GET_TRIE_NODES, [root, path_sets, 512 * 1024], check,
-            suitable=lambda p: p.has_snap)
+        nodes: dict[bytes, bytes] = await self._ask(
+            snap.GET_TRIE_NODES, [root, path_sets, 512 * 1024], check)
+        return nodes
 
     def _rebuild_flat(self, pivot: Header) -> None:
         with self.store.write() as tx:
