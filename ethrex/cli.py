@@ -46,9 +46,12 @@ def node_parser() -> argparse.ArgumentParser:
     p.add_argument("--p2p.port", dest="p2p_port", type=int, default=30303)
     p.add_argument("--discovery.addr", dest="discovery_addr", default="0.0.0.0")
     p.add_argument("--discovery.port", dest="discovery_port", type=int, default=30303)
-    p.add_argument("--bootnodes", default="", help="comma-separated enode URLs: where discovery "
-                   "starts (dialled directly with --nodiscover)")
+    p.add_argument("--bootnodes", default="", help="comma-separated enode URLs or node records: "
+                   "where discovery starts (dialled directly with --nodiscover); the built-in "
+                   "networks have defaults")
     p.add_argument("--nodiscover", action="store_true", help="no discv4 (dial bootnodes only)")
+    p.add_argument("--nat", metavar="extip:IP",
+                   help="the address peers reach us at (enode, node record, discovery)")
     p.add_argument("--p2p.maxpeers", dest="max_peers", type=int, default=None,
                    help="most peers at once; 0 turns networking off (default 50, 0 with --dev)")
     p.add_argument("--log.level", dest="log_level", choices=sorted(LOG_LEVELS), default="info")

@@ -31,7 +31,8 @@ from ethrex.blockchain.context import NodeContext
 from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
 from ethrex.blockchain.networks import load_network, network_genesis_path
 from ethrex.errors import EthrexError
-from ethrex.p2p.enode import InvalidEnode, load_node_key, parse_enode
+from ethrex.p2p.bootnodes import BOOTNODES, parse_node
+from ethrex.p2p.enode import InvalidEnode, load_node_key
 from ethrex.p2p.service import P2PConfig, P2PService
 from ethrex.rpc.engine import shared_engine
 from ethrex.storage import Store
@@ -329,17 +330,26 @@ async def start_p2p(ctx: NodeContext, args: argparse.Namespace) -> P2PService | 
     net RPC namespaces and the Engine API's sync hook."""
     if args.max_peers == 0 or ctx.datadir is None:
         return None
+    urls = [u.strip() for u in args.bootnodes.split(",") if u.strip()] \
+        or list(BOOTNODES.get(ctx.network, ()))
     bootnodes = []
-    for url in filter(None, (u.strip() for u in args.bootnodes.split(","))):
+    for url in urls:
         try:
-            bootnodes.append(parse_enode(url))
+            bootnodes.append(parse_node(url))
         except InvalidEnode as exc:
             raise NodeError(f"--bootnodes: {exc}") from None
+    external_ip = None
+    if args.nat:
+        kind, _, ip = args.nat.partition(":")
+        if kind != "extip" or not ip:
+            raise NodeError(f"--nat {args.nat}: only extip:IP is supported")
+        external_ip = ip
     config = P2PConfig(
         private_key=load_node_key(ctx.datadir), listen_addr=args.p2p_addr,
         tcp_port=args.p2p_port, discovery_addr=args.discovery_addr,
         udp_port=args.discovery_port, discovery=not args.nodiscover, bootnodes=tuple(bootnodes),
-        max_peers=args.max_peers, client_id=ctx.client_version, sync_mode=args.syncmode)
+        max_peers=args.max_peers, client_id=ctx.client_version, sync_mode=args.syncmode,
+        external_ip=external_ip)
     service = P2PService(ctx.chain, ctx.mempool, ctx.executor, config, ctx.datadir)
     if args.sync_target:
         service.sync.request_sync(args.sync_target)

@@ -8,6 +8,7 @@ handshake -> Hello -> eth Status (same network, genesis and a compatible EIP-212
 """
 
 import asyncio
+import ipaddress
 import logging
 import time
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ class P2PConfig:
     client_id: str = "ethrex/0.1.0"
     network_id: int | None = None  # the chain id when not given
     sync_mode: str = "full"
+    external_ip: str | None = None  # --nat extip: what we tell peers our address is
 
 
 def _public_ip(addr: str) -> str:
@@ -80,8 +82,8 @@ class P2PService:
         self.snap = SnapHandler(self.store)
         self.sync = SyncManager(chain, executor, self.peers, config.sync_mode, datadir)
         self.discovery = Discovery(config.private_key, lambda: self.record,
-                                   lambda: self.tcp_port, config.bootnodes) \
-            if config.discovery else None
+                                   lambda: self.tcp_port, config.bootnodes,
+                                   config.external_ip) if config.discovery else None
         genesis = chain.store.get_header_by_number(0)
         if genesis is None:
             raise EthrexError("the store has no genesis header")
@@ -105,8 +107,8 @@ class P2PService:
 
     @property
     def enode(self) -> ENode:
-        return local_enode(self.config.private_key, _public_ip(self.config.listen_addr),
-                           self.tcp_port, self.udp_port)
+        ip = self.config.external_ip or _public_ip(self.config.listen_addr)
+        return local_enode(self.config.private_key, ip, self.tcp_port, self.udp_port)
 
     def _hello(self) -> Hello:
         caps = tuple((name, v) for name, versions in sorted(self.caps.items())
@@ -117,11 +119,12 @@ class P2PService:
         """Our EIP-778 record: endpoint and the EIP-2124 ``eth`` entry."""
         head = self.chain.head_header()
         fork = self.forks.fork_id(head.number, head.timestamp)
-        ip = bytes(int(x) for x in _public_ip(self.config.discovery_addr).split("."))
+        ip = ipaddress.ip_address(self.config.external_ip
+                                  or _public_ip(self.config.discovery_addr))
         seq = int(time.time() * 1000)  # always above the last record's
         return make_record(self.config.private_key, seq, {
-            b"ip": ip, b"tcp": self.tcp_port, b"udp": self.udp_port,
-            b"eth": [[fork.hash, fork.next]]})
+            b"ip" if ip.version == 4 else b"ip6": ip.packed, b"tcp": self.tcp_port,
+            b"udp": self.udp_port, b"eth": [[fork.hash, fork.next]]})
 
     # -- lifecycle ---------------------------------------------------------------------------
 

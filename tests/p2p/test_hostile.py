@@ -1,7 +1,8 @@
 """Hostile peers against a running ethrex: broken handshakes, forged MACs, oversized frames,
 bad RLP in every message type, a Status from another chain, unsolicited responses and request
-floods. Each ends the session (with a Disconnect and its reason once the session can carry
-one); the node stays up, keeps serving honest peers, and writes nothing to its store."""
+floods; and discovery datagrams that are not packets. Each ends the session (with a Disconnect
+and its reason once the session can carry one); the node stays up, keeps serving honest peers,
+and writes nothing to its store."""
 
 import asyncio
 import os
@@ -12,6 +13,8 @@ import pytest
 
 from ethrex import rlp
 from ethrex.crypto.secp256k1 import private_key_to_public_key
+from ethrex.p2p.discv4 import messages as m
+from ethrex.p2p.discv4.server import Discovery
 from ethrex.p2p.enode import ENode, new_private_key, parse_enode
 from ethrex.p2p.errors import DisconnectReason
 from ethrex.p2p.rlpx import ecies
@@ -175,17 +178,36 @@ async def bad_ack(node: EthrexNode) -> None:
     server.close()
 
 
+async def udp_garbage(node: EthrexNode) -> None:
+    """Datagrams that are no discv4 packet (random, oversized, a forged signature, a packet of
+    an unknown type) are dropped; the node still answers a Ping."""
+    key = new_private_key()
+    probe = Discovery(key, lambda: None, lambda: 0)
+    await probe.start("127.0.0.1", 0)
+    transport = probe.transport
+    assert transport is not None
+    target = ("127.0.0.1", node.p2p_port)
+    packet, _ = m.encode_packet(key, m.PING, [4, [b"", 0, 0], [b"", 0, 0], m.expiration()])
+    for junk in (os.urandom(200), os.urandom(1400), packet[:40] + os.urandom(60) + packet[100:],
+                 m.encode_packet(key, 0x42, [m.expiration()])[0]):
+        transport.sendto(junk, target)
+    await asyncio.sleep(0.3)
+    remote = ENode(node_key(node.enode), "127.0.0.1", node.p2p_port, node.p2p_port)
+    assert await probe.ping(remote)
+    probe.close()
+
+
 def test_hostile_peers_are_disconnected_and_change_nothing() -> None:
     chain = chain_dir()
     with workspace("ethrex-hostile-") as tmp:
-        node = EthrexNode(tmp, chain, "target", ["--nodiscover"],
-                          datadir_from=imported_datadir(chain))
+        node = EthrexNode(tmp, chain, "target", [], datadir_from=imported_datadir(chain))
         with running(node):
             node.start()
             head = node.head()
             before = last_txn(node.datadir)
             asyncio.run(hostile_session(node))
             asyncio.run(bad_ack(node))
+            asyncio.run(udp_garbage(node))
             assert node.alive(), node.log.read_text()[-3000:]
             assert node.head() == head
             assert node.rpc().call("txpool_status") == {"pending": "0x0", "queued": "0x0"}

@@ -49,13 +49,15 @@ class Discovery(asyncio.DatagramProtocol):
     """discv4 for one node key; ``record`` gives our current ENR."""
 
     def __init__(self, private_key: bytes, record: Callable[[], NodeRecord | None],
-                 tcp_port: Callable[[], int], bootnodes: tuple[ENode, ...] = ()) -> None:
+                 tcp_port: Callable[[], int], bootnodes: tuple[ENode, ...] = (),
+                 external_ip: str | None = None) -> None:
         self.private_key = private_key
         self.public_key = private_key_to_public_key(private_key)
         self.id = node_id(self.public_key)
         self.record = record
         self.tcp_port = tcp_port
         self.bootnodes = bootnodes
+        self.external_ip = external_ip
         self.table = Table(self.id)
         self.transport: asyncio.DatagramTransport | None = None
         self.address: tuple[str, int] = ("", 0)
@@ -128,8 +130,9 @@ class Discovery(asyncio.DatagramProtocol):
         return packet_hash
 
     def _our_endpoint(self) -> m.Endpoint:
-        return m.Endpoint(self.address[0] if self.address[0] not in ("0.0.0.0", "") else
-                          "127.0.0.1", int(self.address[1]), self.tcp_port())
+        ip = self.external_ip or self.address[0]
+        return m.Endpoint(ip if ip not in ("0.0.0.0", "::", "") else "127.0.0.1",
+                          int(self.address[1]), self.tcp_port())
 
     def _seq(self) -> int:
         record = self.record()

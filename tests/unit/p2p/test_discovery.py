@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from ethrex.crypto.secp256k1 import private_key_to_public_key
+from ethrex.p2p.bootnodes import BOOTNODES, parse_node
 from ethrex.p2p.discv4 import messages as m
 from ethrex.p2p.discv4.server import Discovery
 from ethrex.p2p.discv4.table import BUCKET_SIZE, Table
@@ -37,6 +38,18 @@ def test_records_and_enodes() -> None:
     for bad in ("enode://00@1.2.3.4:1", f"enode://{pub.hex()}@host:1", "http://x"):
         with pytest.raises(InvalidEnode):
             parse_enode(bad)
+
+
+def test_built_in_bootnodes_parse() -> None:
+    """Every bootnode of the built-in networks, enode URL or node record, names a key, an
+    address and ports."""
+    for network, urls in BOOTNODES.items():
+        nodes = [parse_node(url) for url in urls]
+        assert len(nodes) >= 5, network
+        assert all(n.ip and n.udp_port and n.tcp_port for n in nodes)
+    with pytest.raises(InvalidEnode):
+        parse_node("enr:-IS4QHCYrYZbAKWCBRlAy5zzaDZXJBGkcnh4MHcBFZntXNFrdvJjX04jRzjzCBOonrkTfj499"
+                   "SZuOh8R33Ls8RRcy5wBgmlkgnY0")  # cut short
 
 
 def test_packets_sign_and_refuse_tampering() -> None:
