@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from ethrex.p2p.errors import PeerError
 from ethrex.p2p.peer import Peer
 from ethrex.p2p.peers import PeerSet
-from ethrex.rlp import Item
 
 log = logging.getLogger("ethrex.sync")
 

@@ -7,7 +7,6 @@ last block. Bodies are fetched from several peers at once, ahead of execution, w
 the node's single writer thread.
 """
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable

@@ -487,6 +487,14 @@ class SnapSync:
         queue: list[tuple[bytes, str, str | None]] = [(root, "", None)]
         missing_codes: dict[bytes, None] = {}
         healed = 0
+        semaphore = asyncio.Semaphore(PARALLEL)
+
+        async def one(batch: list[tuple[bytes, str, str | None]]) -> dict[bytes, bytes]:
+            async with semaphore:
+                nodes = await self._fetch_nodes(root, batch)
+                await self.write(self._flush_nodes, dict(nodes))
+                return nodes
+
         while queue:
             present: list[tuple[bytes, str, str | None]] = []
             absent: list[tuple[bytes, str, str | None]] = []
@@ -496,14 +504,6 @@ class SnapSync:
             queue = []
             batches = [absent[i:i + TRIE_NODES_PER_REQUEST]
                        for i in range(0, len(absent), TRIE_NODES_PER_REQUEST)]
-            semaphore = asyncio.Semaphore(PARALLEL)
-
-            async def one(batch: list[tuple[bytes, str, str | None]]) -> dict[bytes, bytes]:
-                async with semaphore:
-                    nodes = await self._fetch_nodes(root, batch)
-                    await self.write(self._flush_nodes, dict(nodes))
-                    return nodes
-
             async with task_group() as group:
                 tasks = [group.create_task(one(b)) for b in batches]
             for batch, task in zip(batches, tasks):
