@@ -3,11 +3,10 @@
 block. Reads go to the ``Store`` (committed data only); state goes through
 ``Blockchain.state_at``."""
 
-from typing import Any
-
 from ethrex.errors import InvalidBlock
-from ethrex.execution.block import blob_base_fee
+from ethrex.execution.fee_market import blob_base_fee
 from ethrex.forks import ForkRules
+from ethrex.rpc.context import NodeContext
 from ethrex.rpc.errors import RpcError, server_error
 from ethrex.rpc.params import BlockId
 from ethrex.state import StateDB
@@ -23,7 +22,7 @@ class ChainView:
 
     __slots__ = ("ctx", "chain", "store", "_senders")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: NodeContext) -> None:
         self.ctx = ctx
         self.chain = ctx.chain
         self.store: Store = ctx.chain.store

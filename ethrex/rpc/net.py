@@ -11,14 +11,13 @@ from ethrex.rpc.types import data
 
 def net_handlers(view: ChainView) -> dict[str, Any]:
     ctx = view.ctx
-    network_id = getattr(ctx, "network_id", None) or view.chain.config.chain_id
+    network_id = view.chain.config.chain_id  # no separate network id: the chain id
 
-    def peers() -> list[Any]:
-        p2p = getattr(ctx, "extra", {}).get("peers") if hasattr(ctx, "extra") else None
-        return list(p2p() if callable(p2p) else [])
+    def peers() -> list[dict[str, Any]]:
+        return [] if ctx.peers is None else ctx.peers.peers()
 
     def client_version() -> str:
-        return getattr(ctx, "client_version", "ethrex/0.1.0")
+        return ctx.client_version
 
     def node_info() -> dict[str, Any]:
         head = view.head()
