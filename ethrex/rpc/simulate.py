@@ -1,10 +1,12 @@
 """``eth_simulateV1``: run calls in a chain of simulated blocks on top of a stored block.
 
-Each entry of ``blockStateCalls`` becomes a block: its header starts from the block overrides
+Each entry of ``blockStateCalls`` becomes a block, built by the node's block pipeline
+(``BlockBuilder``, sealed with ``seal_header``): its header starts from the block overrides
 (gaps in the numbers are filled with empty blocks, timestamps default to +12 s), the state
 overrides are applied (``movePrecompileToAddress`` moves a precompile for that block), then
-each call runs as an unsigned transaction built the way the reference client builds it, so
-that transaction hashes, receipts, state roots and block hashes agree with it. Without
+each call runs through the transaction pipeline as an unsigned transaction built the way the
+reference client builds it, so that transaction hashes, receipts, state roots and block
+hashes agree with it. Without
 ``validation`` nonces are not checked and the base fee defaults to 0; with it the base fee
 follows EIP-1559 from the parent and every transaction check applies. ``traceTransfers`` adds
 an ERC-7528-style ``Transfer`` log from ``0xeeee…eeee`` for every value transfer. Errors use
