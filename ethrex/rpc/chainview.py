@@ -101,9 +101,6 @@ class ChainView:
     def state(self, header: Header) -> StateDB:
         """A fresh, throw-away ``StateDB`` over the post-state of ``header``'s block."""
         try:
-            backend = self.chain.state_at(header.hash())
-        except (KeyError, InvalidBlock):
+            return StateDB(self.chain.state_at(header.hash()))
+        except InvalidBlock:  # UnknownBlock: the block or its state is not stored
             raise server_error("state not available") from None
-        if backend is None:
-            raise server_error("state not available")
-        return StateDB(backend)

@@ -1,7 +1,7 @@
 """The seam between execution and persistence: what ``StateDB`` reads, and where roots come from.
 
-Today the backend is a plain in-memory dict (state tests, dev chains); the store and a stateless
-witness implement the same five methods later.
+``DictBackend`` holds a whole state in dicts (state tests); ``store_backend.StoreBackend``
+reads the chain store. A stateless witness for the prover implements the same five methods.
 """
 
 from typing import Protocol
