@@ -30,6 +30,7 @@ from ethrex.blockchain.chainfile import ChainFileError, read_chain_file, write_b
 from ethrex.blockchain.context import NodeContext
 from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
 from ethrex.blockchain.networks import load_network, network_genesis_path
+from ethrex.crypto.kzg import load_trusted_setup
 from ethrex.errors import EthrexError
 from ethrex.storage import Store
 from ethrex.types.genesis import Genesis
@@ -251,6 +252,16 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def start_exec_thread() -> ThreadPoolExecutor:
+    """The block-execution thread. Its first job loads the KZG trusted setup (seconds, outside
+    the GIL): loaded on first use instead, the first blob transaction held every Engine API
+    call behind it for that long, past the 1 s a consensus client waits for getPayload
+    (execution-apis engine/paris.md timeouts; prysm missed its proposal)."""
+    executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
+    executor.submit(load_trusted_setup)
+    return executor
+
+
 def _run_node(args: argparse.Namespace) -> int:
     chain, datadir = open_chain(args)
     try:
@@ -259,7 +270,7 @@ def _run_node(args: argparse.Namespace) -> int:
         secret_path = Path(args.authrpc_jwtsecret) if args.authrpc_jwtsecret \
             else datadir / JWT_FILE
         secret = jwt_secret(secret_path)
-        executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
+        executor = start_exec_thread()
         ctx = NodeContext(chain=chain, mempool=_mempool(chain), network=args.network or "dev",
                           datadir=datadir, jwt_secret=secret, executor=executor)
         ctx.extra["args"] = args
