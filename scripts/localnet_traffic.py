@@ -116,13 +116,11 @@ def send_deposit(rpc: Rpc, chain_id: int, pubkey: bytes) -> Sent:
     signature = bytes(96)
     amount_gwei = ETHER // GWEI
     root = deposit_data_root(pubkey, credentials, amount_gwei, signature)
-    heads = [pubkey, credentials, signature]
-    offset, tail = 4 * 32, b""
-    head = b""
-    for part in heads:
-        head += (offset + len(tail)).to_bytes(32, "big")
+    offsets, tail = b"", b""  # the ABI: three offsets, the root, then the three byte strings
+    for part in (pubkey, credentials, signature):
+        offsets += (4 * 32 + len(tail)).to_bytes(32, "big")
         tail += _abi_bytes(part)
-    data = DEPOSIT_SELECTOR + head + root + tail
+    data = DEPOSIT_SELECTOR + offsets + root + tail
     raw = _fee_tx(chain_id, 2, _nonce(rpc, 2), DEPOSIT_CONTRACT, ETHER, data, 200_000)
     want = "0x" + pubkey.hex()
 
