@@ -42,7 +42,7 @@ tools: $(GETH_STAMP)
 # repeats the one that names another module (json-iterator); the other points into prysm's
 # own tree (third_party/go-bip39, left out of the module zip), so the upstream go-bip39 v1.1.0
 # that prysm requires is used. Prysm's go.sum is reused: the checksum database does not know
-# some of its pinned pseudo-versions. About 4 minutes on 2 cores with a cold build cache.
+# some of its pinned pseudo-versions. About 5 minutes on 2 cores from nothing (1 to fetch).
 PRYSM_VERSION := v7.1.2
 PRYSM := github.com/OffchainLabs/prysm/v7
 PRYSM_CMDS := $(PRYSM)/cmd/beacon-chain $(PRYSM)/cmd/validator $(PRYSM)/cmd/prysmctl

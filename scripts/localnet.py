@@ -341,7 +341,7 @@ def follow_traffic(el: ExecutionRpc, beacon: BeaconApi, sent: list[Sent], head_s
         block = beacon_block_of(beacon, receipt["blockHash"], number, head_slot)
         if block is None:
             continue  # the beacon node has not imported it yet
-        failure = item.check(block["body"])
+        failure = item.check(block, beacon.get)
         if failure is not None:
             raise LocalnetError(f"the {item.what} in block {number}: {failure}")
         item.block_number, item.block_hash = number, receipt["blockHash"]

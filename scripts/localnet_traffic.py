@@ -37,6 +37,7 @@ DEPOSIT_SELECTOR = bytes.fromhex("22895118")  # deposit(bytes,bytes,bytes,bytes3
 FULL_EXIT = 0  # EIP-7002: amount 0 asks for a full exit
 
 Rpc = Callable[..., Any]  # (method, *params) -> result
+BeaconGet = Callable[[str], Any]  # beacon API path -> its "data"
 
 
 @dataclass
@@ -45,7 +46,7 @@ class Sent:
 
     what: str
     tx_hash: str
-    check: Callable[[dict[str, Any]], str | None]  # beacon block body -> failure or None
+    check: Callable[[dict[str, Any], BeaconGet], str | None]  # beacon block -> failure or None
     block_number: int | None = None
     block_hash: str | None = None
 
@@ -66,7 +67,7 @@ def _nonce(rpc: Rpc, account: int) -> int:
 
 def send_transfer(rpc: Rpc, chain_id: int) -> Sent:
     raw = _fee_tx(chain_id, 0, _nonce(rpc, 0), "0x" + "11" * 20, ETHER, b"", 21_000)
-    return Sent("transfer", rpc("eth_sendRawTransaction", raw), lambda body: None)
+    return Sent("transfer", rpc("eth_sendRawTransaction", raw), lambda block, get: None)
 
 
 def send_blob(rpc: Rpc, chain_id: int) -> Sent:
@@ -85,9 +86,13 @@ def send_blob(rpc: Rpc, chain_id: int) -> Sent:
         tx, (blob,), (commitment,), tuple(cell_proofs), WRAPPER_VERSION_CELL_PROOFS))
     want = "0x" + commitment.hex()
 
-    def check(body: dict[str, Any]) -> str | None:
-        got = body.get("blob_kzg_commitments")
-        return None if got == [want] else f"blob_kzg_commitments {got}, expected [{want}]"
+    def check(block: dict[str, Any], get: BeaconGet) -> str | None:
+        got = block["body"].get("blob_kzg_commitments")
+        if got != [want]:
+            return f"blob_kzg_commitments {got}, expected [{want}]"
+        # the beacon node rebuilds the blob from the data columns it made of ethrex's bundle
+        served = get(f"/eth/v1/beacon/blobs/{block['slot']}")
+        return None if served == ["0x" + blob.hex()] else "the beacon node serves another blob"
 
     return Sent("blob transaction", rpc("eth_sendRawTransaction", "0x" + raw.hex()), check)
 
@@ -124,8 +129,8 @@ def send_deposit(rpc: Rpc, chain_id: int, pubkey: bytes) -> Sent:
     raw = _fee_tx(chain_id, 2, _nonce(rpc, 2), DEPOSIT_CONTRACT, ETHER, data, 200_000)
     want = "0x" + pubkey.hex()
 
-    def check(body: dict[str, Any]) -> str | None:
-        deposits = body.get("execution_requests", {}).get("deposits", [])
+    def check(block: dict[str, Any], get: BeaconGet) -> str | None:
+        deposits = block["body"].get("execution_requests", {}).get("deposits", [])
         if [(d["pubkey"], int(d["amount"])) for d in deposits] != [(want, amount_gwei)]:
             return f"deposit requests {deposits}, expected one of {amount_gwei} gwei to {want}"
         return None
@@ -142,8 +147,8 @@ def send_exit_request(rpc: Rpc, chain_id: int, pubkey: bytes) -> Sent:
     source = "0x" + dev_accounts()[3][0].hex()
     want = "0x" + pubkey.hex()
 
-    def check(body: dict[str, Any]) -> str | None:
-        requests = body.get("execution_requests", {}).get("withdrawals", [])
+    def check(block: dict[str, Any], get: BeaconGet) -> str | None:
+        requests = block["body"].get("execution_requests", {}).get("withdrawals", [])
         got = [(r["source_address"].lower(), r["validator_pubkey"], int(r["amount"]))
                for r in requests]
         if got != [(source, want, FULL_EXIT)]:
