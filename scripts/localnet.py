@@ -344,7 +344,7 @@ def follow_traffic(el: ExecutionRpc, beacon: BeaconApi, sent: list[Sent], head_s
         failure = item.check(block, beacon.get)
         if failure is not None:
             raise LocalnetError(f"the {item.what} in block {number}: {failure}")
-        item.block_number, item.block_hash = number, receipt["blockHash"]
+        item.block_hash = receipt["blockHash"]
         print(f"the {item.what} {item.tx_hash[:12]} is in block {number} (slot "
               f"{block['slot']}), as the beacon block shows", flush=True)
     return all(item.block_hash is not None for item in sent)

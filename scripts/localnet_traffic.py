@@ -1,8 +1,9 @@
 """The transactions ``make localnet`` sends to ethrex, and what the beacon chain must show of
 each once a validator's proposal has carried it: a transfer, a blob transaction (Osaka's
-cell-proof sidecar: the beacon block must commit to the blob), a deposit top-up of validator 0
-through the deposit contract (EIP-6110: a deposit request in the beacon block) and an exit
-request through the EIP-7002 contract (a withdrawal request in the beacon block).
+cell-proof sidecar: the beacon block must commit to the blob and the beacon node serve it
+back), a deposit top-up of validator 0 through the deposit contract (EIP-6110: a deposit
+request in the beacon block) and an exit request through the EIP-7002 contract (a
+withdrawal request in the beacon block).
 
 Each goes from its own dev account, so no nonce waits on another.
 """
@@ -40,15 +41,14 @@ Rpc = Callable[..., Any]  # (method, *params) -> result
 BeaconGet = Callable[[str], Any]  # beacon API path -> its "data"
 
 
-@dataclass
+@dataclass(slots=True)
 class Sent:
     """One transaction sent and the check its beacon block must pass."""
 
     what: str
     tx_hash: str
     check: Callable[[dict[str, Any], BeaconGet], str | None]  # beacon block -> failure or None
-    block_number: int | None = None
-    block_hash: str | None = None
+    block_hash: str | None = None  # the execution block that carries it, once checked
 
 
 def _fee_tx(chain_id: int, account: int, nonce: int, to: str, value: int, data: bytes,
