@@ -30,6 +30,7 @@ from ethrex.blockchain.blockchain import Blockchain
 from ethrex.blockchain.chainfile import ChainFileError, read_chain_file, write_blocks
 from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
 from ethrex.blockchain.networks import load_network, network_genesis_path
+from ethrex.crypto.kzg import load_trusted_setup
 from ethrex.dev import dev_genesis, run_dev_producer
 from ethrex.errors import EthrexError
 from ethrex.rpc.api import rpc_handlers
@@ -246,6 +247,16 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def start_exec_thread() -> ThreadPoolExecutor:
+    """The block-execution thread. Its first job loads the KZG trusted setup (seconds, outside
+    the GIL): loaded on first use instead, the first blob transaction held every Engine API
+    call behind it for that long, past the 1 s a consensus client waits for getPayload
+    (execution-apis engine/paris.md timeouts; prysm missed its proposal)."""
+    executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
+    executor.submit(load_trusted_setup)
+    return executor
+
+
 def _run_node(args: argparse.Namespace) -> int:
     chain, datadir = open_chain(args)
     try:
@@ -254,7 +265,7 @@ def _run_node(args: argparse.Namespace) -> int:
         secret_path = Path(args.authrpc_jwtsecret) if args.authrpc_jwtsecret \
             else datadir / JWT_FILE
         secret = jwt_secret(secret_path)
-        executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
+        executor = start_exec_thread()
         ctx = node_context(chain, executor, network=args.network or "dev", datadir=datadir,
                            jwt_secret=secret)
         head = chain.head_header()
