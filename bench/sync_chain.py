@@ -30,8 +30,8 @@ from ethrex import rlp
 from ethrex.blockchain.blockchain import Blockchain
 from ethrex.blockchain.payload import PayloadAttributes, build_payload
 from ethrex.crypto.secp256k1 import private_key_to_address
+from ethrex.dev import SYSTEM_CONTRACTS
 from ethrex.primitives import EMPTY_HASH, keccak256
-from ethrex.rpc.devmode import SYSTEM_CONTRACTS
 from ethrex.storage import Store
 from ethrex.trie import EMPTY_ROOT, Trie
 from ethrex.types.account import decode_account

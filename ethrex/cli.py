@@ -5,7 +5,9 @@ import argparse
 import logging
 import sys
 
+from ethrex import node
 from ethrex.errors import EthrexError
+from ethrex.fixtures import main as run_fixtures
 
 COMMANDS = ("import", "export", "removedb")
 LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO,
@@ -91,14 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("kind", help="rlp, trie, transaction, state or blockchain")
         parser.add_argument("paths", nargs="+", help="fixture files or folders")
         targs = parser.parse_args(argv[1:])
-        from ethrex.fixtures import main as run_fixtures
-
         return run_fixtures(targs.kind, targs.paths)
     args = parse_node_args(argv)
     logging.basicConfig(level=LOG_LEVELS[args.log_level],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from ethrex import node
-
     try:
         if args.command == "import":
             return node.cmd_import(args)

@@ -399,6 +399,10 @@ class P2PService:
     def peer_count(self) -> int:
         return len(self.peers.eth_peers())
 
+    def syncing(self) -> dict[str, Any] | bool:
+        """``eth_syncing``: False, or the progress of the running sync."""
+        return self.sync.syncing()
+
     @property
     def listening(self) -> bool:
         return self.server is not None and self.server.is_serving()

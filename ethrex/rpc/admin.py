@@ -1,36 +1,22 @@
 """What the node says about its networking: ``admin_nodeInfo``, ``admin_peers``,
 ``admin_addPeer``, ``net_peerCount``, ``net_listening`` and ``eth_syncing``.
 
-The answers come from the p2p service the node keeps in its context (duck-typed by
-``PeerNetwork``, so this edge never imports ``ethrex.p2p``); a node without networking says it
-has no peers, does not listen and is not syncing.
+The answers come from ``NodeContext.peers`` (the p2p service, seen through ``PeerView``); a
+node without networking says it has no peers, does not listen and is not syncing.
 """
 
-from typing import Any, Protocol
+from typing import Any
 
 from ethrex.errors import EthrexError
-from ethrex.rpc.errors import RpcError
-
-INVALID_PARAMS = -32602
-
-
-class PeerNetwork(Protocol):
-    """The part of ``ethrex.p2p.service.P2PService`` these handlers use."""
-
-    listening: bool
-
-    def node_info(self) -> dict[str, Any]: ...
-    def peer_infos(self) -> list[dict[str, Any]]: ...
-    def peer_count(self) -> int: ...
-    def add_peer(self, url: str) -> bool: ...
+from ethrex.rpc.context import NodeContext, PeerView
+from ethrex.rpc.errors import RpcError, invalid_params
 
 
-def network_handlers(ctx: Any) -> dict[str, Any]:
-    """Handlers that override the network-less defaults when the node runs p2p."""
+def network_handlers(ctx: NodeContext) -> dict[str, Any]:
+    """The ``admin`` namespace, ``net_peerCount``, ``net_listening`` and ``eth_syncing``."""
 
-    def network() -> PeerNetwork | None:
-        extra = getattr(ctx, "extra", None)
-        return extra.get("p2p") if isinstance(extra, dict) else None
+    def network() -> PeerView | None:
+        return ctx.peers
 
     def node_info() -> dict[str, Any]:
         p2p = network()
@@ -47,11 +33,11 @@ def network_handlers(ctx: Any) -> dict[str, Any]:
         if p2p is None:
             raise RpcError(-32000, "networking is off (--p2p.maxpeers 0)")
         if not isinstance(url, str):
-            raise RpcError(INVALID_PARAMS, "admin_addPeer takes an enode URL")
+            raise invalid_params("admin_addPeer takes an enode URL")
         try:
             return p2p.add_peer(url)
         except EthrexError as exc:  # InvalidEnode, naming what is wrong
-            raise RpcError(INVALID_PARAMS, f"invalid enode: {exc}") from None
+            raise invalid_params(f"invalid enode: {exc}") from None
 
     def peer_count() -> str:
         p2p = network()
@@ -63,8 +49,7 @@ def network_handlers(ctx: Any) -> dict[str, Any]:
 
     def syncing() -> Any:
         p2p = network()
-        sync = getattr(p2p, "sync", None)
-        return False if sync is None else sync.syncing()
+        return False if p2p is None else p2p.syncing()
 
     return {
         "admin_nodeInfo": node_info,
