@@ -14,10 +14,9 @@ from typing import Any
 def import_chain(folder: Path) -> dict[str, Any]:
     """Import every block; the result says how many, how long and how much gas."""
     try:
-        from ethrex.blockchain.chain import Chain
-        from ethrex.blockchain.genesis import genesis_block
+        from ethrex.blockchain.blockchain import Blockchain
         from ethrex.errors import InvalidBlock
-        from ethrex.state import DictBackend
+        from ethrex.storage import Store
         from ethrex.types.block import decode_blocks
         from ethrex.types.genesis import load_genesis
     except ImportError as exc:
@@ -25,23 +24,19 @@ def import_chain(folder: Path) -> dict[str, Any]:
     genesis = load_genesis(folder / "genesis.json")
     data = (folder / "chain.rlp").read_bytes()
     start = time.perf_counter()
-    state = DictBackend()
-    for address, account in genesis.alloc.items():
-        slots = {int.from_bytes(k, "big"): v for k, v in account.storage.items()}
-        state.set_account(address, account.nonce, account.balance, account.code, slots)
-    chain = Chain(genesis.config, genesis_block(genesis), state)
+    chain = Blockchain.open(Store.in_memory(), genesis)
     blocks = decode_blocks(data)
     gas = 0
     for block in blocks:
         try:
-            chain.add_block(block)
+            chain.add_block(block, make_head=True)
         except InvalidBlock as exc:
             return {"ok": False, "reason": f"block {block.header.number}: {exc}"[:300]}
         except ImportError as exc:
             return {"ok": False, "reason": f"ethrex block import not complete yet ({exc})"}
         gas += block.header.gas_used
     seconds = time.perf_counter() - start
-    head = chain.head_block.header.number
+    head = chain.head_header().number
     if head != blocks[-1].header.number:
         return {"ok": False, "reason": f"head is block {head}, not {blocks[-1].header.number}"}
     return {"ok": True, "blocks": len(blocks), "gas": gas, "seconds": seconds}

@@ -42,7 +42,7 @@ from ethrex.blockchain.blockchain import Blockchain
 from ethrex.blockchain.payload import PayloadAttributes, build_payload
 from ethrex.crypto.secp256k1 import private_key_to_address
 from ethrex.primitives import keccak256
-from ethrex.rpc.devmode import SYSTEM_CONTRACTS
+from ethrex.dev import SYSTEM_CONTRACTS
 from ethrex.storage import Store
 from ethrex.types.block import encode_block
 from ethrex.types.genesis import load_genesis

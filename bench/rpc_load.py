@@ -15,6 +15,7 @@ import asyncio
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiohttp
@@ -23,11 +24,11 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ethrex.blockchain.blockchain import Blockchain  # noqa: E402
-from ethrex.blockchain.context import NodeContext  # noqa: E402
 from ethrex.blockchain.payload import PayloadAttributes, build_payload  # noqa: E402
+from ethrex.dev import dev_accounts, dev_genesis  # noqa: E402
 from ethrex.evm.opcodes.system import compute_create_address  # noqa: E402
 from ethrex.rpc.api import rpc_handlers  # noqa: E402
-from ethrex.rpc.devmode import dev_accounts, dev_genesis  # noqa: E402
+from ethrex.rpc.context import NodeContext, node_context  # noqa: E402
 from ethrex.rpc.server import RpcServer  # noqa: E402
 from ethrex.storage import Store  # noqa: E402
 from ethrex.types.transactions import FeeMarketTransaction, sign_transaction  # noqa: E402
@@ -69,7 +70,7 @@ def build_chain(blocks: int) -> tuple[NodeContext, bytes, bytes]:
         chain.add_block(block)
         chain.forkchoice_update(block.header.hash())
         parent = block.header
-    return NodeContext(chain=chain), contract, sender
+    return node_context(chain, ThreadPoolExecutor(1)), contract, sender  # reads: no thread
 
 
 async def measure(url: str, method: str, params: list, seconds: float, workers: int) -> dict:

@@ -6,11 +6,23 @@ import gc
 import logging
 import sys
 
+from ethrex import node
 from ethrex.errors import EthrexError
+from ethrex.fixtures import main as run_fixtures
 
 COMMANDS = ("init", "import", "export", "removedb")
 LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO,
               "debug": logging.DEBUG, "trace": logging.DEBUG}
+
+
+def _block_hash(text: str) -> bytes:
+    try:
+        value = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a hex block hash") from None
+    if len(value) != 32:
+        raise argparse.ArgumentTypeError(f"{text!r} is not 32 bytes")
+    return value
 
 
 def node_parser() -> argparse.ArgumentParser:
@@ -38,9 +50,19 @@ def node_parser() -> argparse.ArgumentParser:
     p.add_argument("--p2p.port", dest="p2p_port", type=int, default=30303)
     p.add_argument("--discovery.addr", dest="discovery_addr", default="0.0.0.0")
     p.add_argument("--discovery.port", dest="discovery_port", type=int, default=30303)
-    p.add_argument("--bootnodes", default="", help="comma-separated enode URLs")
+    p.add_argument("--bootnodes", default="", help="comma-separated enode URLs or node records: "
+                   "where discovery starts (dialled directly with --nodiscover); the built-in "
+                   "networks have defaults")
+    p.add_argument("--nodiscover", action="store_true", help="no discv4 (dial bootnodes only)")
+    p.add_argument("--nat", metavar="extip:IP",
+                   help="the address peers reach us at (enode, node record, discovery)")
+    p.add_argument("--p2p.maxpeers", dest="max_peers", type=int, default=None,
+                   help="most peers at once; 0 turns networking off (default 50, 0 with --dev)")
     p.add_argument("--log.level", dest="log_level", choices=sorted(LOG_LEVELS), default="info")
     p.add_argument("--syncmode", choices=("full", "snap"), default="full")
+    p.add_argument("--sync.target", dest="sync_target", type=_block_hash, metavar="HASH",
+                   help="sync towards this block hash from the peers (private networks, tests; "
+                        "otherwise the consensus client names the head)")
     p.add_argument("--dev", action="store_true", help="produce blocks locally (dev chain)")
     p.add_argument("--dev.period", dest="dev_period", type=float, default=0.0,
                    help="seconds between dev blocks (0: one block per transaction)")
@@ -62,6 +84,8 @@ def parse_node_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--first/--last belong to export")
     if args.network is None and args.command is None:
         args.dev = True  # the embedded default: the dev chain
+    if args.max_peers is None:
+        args.max_peers = 0 if args.dev else 50  # a dev chain is private, as geth's --dev
     return args
 
 
@@ -86,14 +110,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.add_argument("kind", help="rlp, trie, transaction, state or blockchain")
         parser.add_argument("paths", nargs="+", help="fixture files or folders")
         targs = parser.parse_args(argv[1:])
-        from ethrex.fixtures import main as run_fixtures
-
         return run_fixtures(targs.kind, targs.paths)
     args = parse_node_args(argv)
     logging.basicConfig(level=LOG_LEVELS[args.log_level],
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from ethrex import node
-
     try:
         if args.command == "init":
             return node.cmd_init(args)

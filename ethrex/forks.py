@@ -6,6 +6,9 @@ This module is the only place forks are defined.
 
 from dataclasses import dataclass, replace
 from enum import IntEnum
+from functools import lru_cache
+
+from ethrex.types.genesis import ChainConfig
 
 
 class Fork(IntEnum):
@@ -300,13 +303,7 @@ def rules_for_fixture(name: str) -> ForkRules:
     return RULES[FIXTURE_FORK_NAMES[name]]
 
 
-# --- A chain's schedule (appended by the types owner; see docs/INTERFACES.md) ----------------
-# Imports sit here so that this section stays one self-contained edit of a shared file.
-from functools import lru_cache  # noqa: E402
-from typing import TYPE_CHECKING  # noqa: E402
-
-if TYPE_CHECKING:
-    from ethrex.types.genesis import ChainConfig
+# --- A chain's schedule ---------------------------------------------------------------------
 
 # Forks scheduled by block number, in activation order, with their ChainConfig field.
 _BLOCK_FORKS = (

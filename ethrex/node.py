@@ -2,9 +2,10 @@
 
 ``run_node(args)`` takes the parsed options of ``ethrex.cli`` (attribute names below), opens
 the store in the data directory, imports a chain file when asked, then serves JSON-RPC (HTTP
-and the JWT-guarded Engine API) until SIGINT or SIGTERM. Everything async lives here and in
-``ethrex.rpc``; block execution runs on one worker thread (``NodeContext.executor``), the
-store's only writer.
+and the JWT-guarded Engine API) and, with ``--dev``, runs the dev block producer
+(``ethrex.dev``) until SIGINT or SIGTERM. This module alone wires the edges together.
+Everything async lives here and in the edges; block execution runs on one worker thread
+(``NodeContext.executor``), the store's only writer.
 
 Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
 import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
@@ -28,10 +29,18 @@ from typing import Any
 
 from ethrex.blockchain.blockchain import Blockchain
 from ethrex.blockchain.chainfile import ChainFileError, read_chain_file, write_blocks
-from ethrex.blockchain.context import NodeContext
 from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
 from ethrex.blockchain.networks import load_network, network_genesis_path
+from ethrex.crypto.kzg import load_trusted_setup
+from ethrex.dev import dev_genesis, run_dev_producer
 from ethrex.errors import EthrexError
+from ethrex.p2p.bootnodes import BOOTNODES, parse_node
+from ethrex.p2p.enode import InvalidEnode, load_node_key
+from ethrex.p2p.service import P2PConfig, P2PService
+from ethrex.rpc.api import rpc_handlers
+from ethrex.rpc.context import NodeContext, node_context
+from ethrex.rpc.engine import engine_handlers
+from ethrex.rpc.server import RpcServer
 from ethrex.storage import Store
 from ethrex.types.genesis import Genesis
 
@@ -71,16 +80,6 @@ def network_genesis(args: argparse.Namespace) -> Genesis:
         raise NodeError(f"--network {network}: cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:  # json.JSONDecodeError is a ValueError too
         raise NodeError(f"--network {network}: bad genesis file {path}: {exc}") from None
-
-
-def dev_genesis() -> Genesis:
-    """The dev chain's genesis, from the dev-mode module once it exists."""
-    try:
-        from ethrex.rpc.devmode import dev_genesis as make_dev_genesis
-    except ImportError:
-        raise NodeError("no --network given and dev mode is not available in this build: "
-                        "pass --network mainnet|sepolia|hoodi|FILE") from None
-    return make_dev_genesis()
 
 
 _LOCKS: dict[int, int] = {}  # id(store) -> the fd holding its datadir lock
@@ -271,6 +270,16 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def start_exec_thread() -> ThreadPoolExecutor:
+    """The block-execution thread. Its first job loads the KZG trusted setup (seconds, outside
+    the GIL): loaded on first use instead, the first blob transaction held every Engine API
+    call behind it for that long, past the 1 s a consensus client waits for getPayload
+    (execution-apis engine/paris.md timeouts; prysm missed its proposal)."""
+    executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
+    executor.submit(load_trusted_setup)
+    return executor
+
+
 def _run_node(args: argparse.Namespace) -> int:
     chain, datadir = open_chain(args)
     try:
@@ -279,10 +288,9 @@ def _run_node(args: argparse.Namespace) -> int:
         secret_path = Path(args.authrpc_jwtsecret) if args.authrpc_jwtsecret \
             else datadir / JWT_FILE
         secret = jwt_secret(secret_path)
-        executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
-        ctx = NodeContext(chain=chain, mempool=_mempool(chain), network=args.network or "dev",
-                          datadir=datadir, jwt_secret=secret, executor=executor)
-        ctx.extra["args"] = args
+        executor = start_exec_thread()
+        ctx = node_context(chain, executor, network=args.network or "dev", datadir=datadir,
+                           jwt_secret=secret)
         head = chain.head_header()
         print(f"ethrex: head #{head.number} 0x{head.hash().hex()}", flush=True)
         try:
@@ -310,7 +318,7 @@ async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    started: list[Any] = []
+    started: list[RpcServer] = []
     try:
         async with asyncio.TaskGroup() as group:
             for name, server in _servers(ctx, args):
@@ -321,12 +329,18 @@ async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
                                     f"{exc.strerror or exc}") from None
                 started.append(server)
                 print(f"ethrex: {name} listening on {server.host}:{server.port}", flush=True)
+            p2p = await start_p2p(ctx, args)
+            if p2p is not None:
+                started.append(p2p)
+                p2p_task = group.create_task(p2p.run())
             producer = _dev_producer(ctx, args)
             task = group.create_task(producer) if producer is not None else None
             print("ethrex: ready (Ctrl-C or SIGTERM stops)", flush=True)
             await stop.wait()
             if task is not None:
                 task.cancel()
+            if p2p is not None:
+                p2p_task.cancel()
     finally:
         for server in reversed(started):
             await server.stop()
@@ -334,40 +348,63 @@ async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
             loop.remove_signal_handler(sig)
 
 
-def _servers(ctx: NodeContext, args: argparse.Namespace) -> list[tuple[str, Any]]:
+async def start_p2p(ctx: NodeContext, args: argparse.Namespace) -> P2PService | None:
+    """The devp2p service (``ethrex.p2p``) unless ``--p2p.maxpeers 0`` (the default of
+    ``--dev``): binds its ports, prints the enode, and is kept in the context for the admin and
+    net RPC namespaces and the Engine API's sync hook."""
+    if args.max_peers == 0 or ctx.datadir is None:
+        return None
+    urls = [u.strip() for u in args.bootnodes.split(",") if u.strip()] \
+        or list(BOOTNODES.get(ctx.network, ()))
+    bootnodes = []
+    for url in urls:
+        try:
+            bootnodes.append(parse_node(url))
+        except InvalidEnode as exc:
+            raise NodeError(f"--bootnodes: {exc}") from None
+    external_ip = None
+    if args.nat:
+        kind, _, ip = args.nat.partition(":")
+        if kind != "extip" or not ip:
+            raise NodeError(f"--nat {args.nat}: only extip:IP is supported")
+        external_ip = ip
+    config = P2PConfig(
+        private_key=load_node_key(ctx.datadir), listen_addr=args.p2p_addr,
+        tcp_port=args.p2p_port, discovery_addr=args.discovery_addr,
+        udp_port=args.discovery_port, discovery=not args.nodiscover, bootnodes=tuple(bootnodes),
+        max_peers=args.max_peers, client_id=ctx.client_version, sync_mode=args.syncmode,
+        external_ip=external_ip)
+    service = P2PService(ctx.chain, ctx.mempool, ctx.executor, config, ctx.datadir)
+    if args.sync_target:
+        service.sync.request_sync(args.sync_target)
+    ctx.engine.on_unknown_head = service.sync.request_sync
+    try:
+        await service.start()
+    except OSError as exc:
+        raise NodeError(f"p2p: cannot listen on {args.p2p_addr}:{args.p2p_port}: "
+                        f"{exc.strerror or exc}") from None
+    ctx.peers = service
+    print(f"ethrex: p2p listening on {args.p2p_addr}:{service.tcp_port}, discovery on "
+          f"{args.discovery_addr}:{service.udp_port}", flush=True)
+    print(f"ethrex: enode {service.enode.url()}", flush=True)
+    return service
+
+
+def _servers(ctx: NodeContext, args: argparse.Namespace) -> list[tuple[str, RpcServer]]:
     """The JSON-RPC servers of the node: public HTTP and the JWT-guarded Engine API (which
     serves the public namespaces too, as geth's does)."""
-    try:
-        from ethrex.rpc.api import rpc_handlers
-        from ethrex.rpc.engine import engine_handlers
-        from ethrex.rpc.server import RpcServer
-    except ImportError as exc:
-        log.warning("JSON-RPC not available: %s", exc)
-        return []
     public = rpc_handlers(ctx)
     http = RpcServer(public, args.http_addr, args.http_port)
-    engine = RpcServer({**public, **engine_handlers(ctx)}, args.authrpc_addr, args.authrpc_port,
-                       jwt_secret=ctx.jwt_secret, vhosts=("*",))
+    engine = RpcServer({**public, **engine_handlers(ctx.engine, ctx.executor)},
+                       args.authrpc_addr, args.authrpc_port, jwt_secret=ctx.jwt_secret,
+                       vhosts=("*",))
     return [("http", http), ("authrpc", engine)]
 
 
-def _mempool(chain: Blockchain) -> Any | None:
-    try:
-        from ethrex.blockchain.mempool import Mempool
-    except ImportError:
-        return None
-    return Mempool(chain)
-
-
 def _dev_producer(ctx: NodeContext, args: argparse.Namespace) -> Coroutine[Any, Any, None] | None:
-    """The dev-mode block producer (``ethrex.rpc.devmode``) when ``--dev`` asks for it:
-    a block every ``--dev.period`` seconds, or one per transaction when the period is 0."""
+    """The dev-mode block producer (``ethrex.dev``) when ``--dev`` asks for it: a block every
+    ``--dev.period`` seconds, or one per transaction when the period is 0."""
     if not args.dev:
-        return None
-    try:
-        from ethrex.rpc.devmode import run_dev_producer
-    except ImportError:
-        log.warning("--dev: dev mode is not available in this build")
         return None
     return run_dev_producer(ctx, args.dev_period or None)
 

@@ -21,6 +21,7 @@ from ethrex.blockchain.ommers import MAX_OMMER_DEPTH, validate_ommers
 from ethrex.blockchain.validation import validate_header
 from ethrex.errors import EthrexError, InternalError, InvalidBlock
 from ethrex.execution.block import MAX_RLP_BLOCK_SIZE, BlockContext, BlockOutput, execute_block
+from ethrex.execution.hooks import ExecutionHooks, L1Hooks
 from ethrex.execution.system_calls import MAINNET_DEPOSIT_CONTRACT
 from ethrex.forks import Fork, ForkRules, rules_at
 from ethrex.primitives import EMPTY_HASH
@@ -49,13 +50,17 @@ class InvalidForkchoice(InvalidBlock):
 
 
 class Blockchain:
-    """The chain in a ``Store``: import, fork choice, archive state."""
+    """The chain in a ``Store``: import, fork choice, archive state. ``hooks`` are how its
+    blocks execute (L1 by default; a rollup passes its own)."""
 
-    __slots__ = ("store", "config", "_lock", "_recent_diffs")
+    __slots__ = ("store", "config", "hooks", "_lock", "_recent_diffs")
 
-    def __init__(self, store: Store, config: ChainConfig) -> None:
+    def __init__(self, store: Store, config: ChainConfig,
+                 hooks: ExecutionHooks | None = None) -> None:
         self.store = store
         self.config = config
+        self.hooks = hooks if hooks is not None else L1Hooks(
+            config.deposit_contract_address or MAINNET_DEPOSIT_CONTRACT)
         self._lock = threading.RLock()  # one writer, even if two threads call in
         # block hash -> (parent hash, state diff) of blocks added without becoming the head:
         # the fork choice that follows (engine newPayload, then forkchoiceUpdated) moves the
@@ -63,7 +68,8 @@ class Blockchain:
         self._recent_diffs: dict[bytes, tuple[bytes, StateDiff]] = {}
 
     @classmethod
-    def open(cls, store: Store, genesis: Genesis | None = None) -> "Blockchain":
+    def open(cls, store: Store, genesis: Genesis | None = None,
+             hooks: ExecutionHooks | None = None) -> "Blockchain":
         """The chain in ``store``; an empty store gets ``genesis`` (block, state, code, config)
         written first. Raises ``EthrexError`` when the store holds another chain's genesis."""
         stored = store.genesis_hash()
@@ -75,12 +81,12 @@ class Blockchain:
             with store.write() as tx:
                 block_hash = tx.add_genesis(block, genesis.config)
                 tx.apply_state_diff(block_hash, {}, {})  # the flat tables hold its state
-            return cls(store, genesis.config)
+            return cls(store, genesis.config, hooks)
         if genesis is None:
             config = store.get_chain_config()
             if config is None:
                 raise InternalError("the store has a genesis block but no chain config")
-            return cls(store, config)
+            return cls(store, config, hooks)
         expected = genesis_block(genesis).header.hash()
         if expected != stored:
             raise EthrexError(
@@ -90,7 +96,7 @@ class Blockchain:
         if store.get_chain_config() != genesis.config:
             with store.write() as tx:  # a newer release may schedule more forks
                 tx.set_chain_config(genesis.config)
-        return cls(store, genesis.config)
+        return cls(store, genesis.config, hooks)
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -120,12 +126,13 @@ class Blockchain:
 
     def rules_for(self, header: Header) -> ForkRules:
         """The rules ``header`` follows; its parent's total difficulty decides the merge."""
-        return rules_at(
-            self.config,
-            header.number,
-            header.timestamp,
-            parent_total_difficulty=self.store.get_total_difficulty(header.parent_hash),
-        )
+        return self.rules_at(header.number, header.timestamp, header.parent_hash)
+
+    def rules_at(self, number: int, timestamp: int, parent_hash: bytes | None) -> ForkRules:
+        """The rules of a block at ``number`` and ``timestamp`` on ``parent_hash`` (whose total
+        difficulty decides the merge; None or an unknown parent: the schedule alone)."""
+        td = None if parent_hash is None else self.store.get_total_difficulty(parent_hash)
+        return rules_at(self.config, number, timestamp, parent_total_difficulty=td)
 
     def block_hash_getter(self, parent: Header) -> Callable[[int], bytes | None]:
         """BLOCKHASH for the child of ``parent``, from ``parent``'s own ancestry (not the
@@ -163,8 +170,8 @@ class Blockchain:
             chain_id=config.chain_id,
             parent_hash=parent.hash(),
             block_hash=self.block_hash_getter(parent),
-            deposit_contract=config.deposit_contract_address or MAINNET_DEPOSIT_CONTRACT,
             is_dao_block=dao_block is not None and parent.number + 1 == dao_block,
+            hooks=self.hooks,
         )
 
     def _ancestors(self, block_hash: bytes, count: int) -> list[Block]:

@@ -4,6 +4,7 @@ genesis (London base fee, Shanghai withdrawals root, Cancun blob fields, Prague 
 import hashlib
 
 from ethrex import rlp
+from ethrex.execution.fee_market import INITIAL_BASE_FEE
 from ethrex.forks import rules_at
 from ethrex.primitives import EMPTY_LIST_HASH, keccak256
 from ethrex.trie import EMPTY_ROOT, secure_root
@@ -12,7 +13,6 @@ from ethrex.types.block import Block
 from ethrex.types.genesis import Genesis, GenesisAccount
 from ethrex.types.header import Header
 
-INITIAL_BASE_FEE = 1_000_000_000  # EIP-1559, used when the genesis file sets none
 EMPTY_REQUESTS_HASH = hashlib.sha256(b"").digest()  # EIP-7685: no requests at genesis
 
 
@@ -40,7 +40,7 @@ def genesis_header(genesis: Genesis, state_root: bytes | None = None) -> Header:
     rules = rules_at(genesis.config, genesis.number, genesis.timestamp)
     base_fee = withdrawals_root = blob_gas_used = excess_blob_gas = beacon_root = None
     requests_hash = None
-    if rules.has_base_fee:  # EIP-1559
+    if rules.has_base_fee:  # EIP-1559: the initial base fee unless the file sets one
         base_fee = genesis.base_fee_per_gas
         if base_fee is None:
             base_fee = INITIAL_BASE_FEE

@@ -24,11 +24,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ethrex.blockchain.blockchain import Blockchain
 from ethrex.crypto import kzg
 from ethrex.errors import InvalidTransaction, RLPDecodingError
+from ethrex.evm.opcodes.system import delegated_address
+from ethrex.execution.fee_market import GAS_PER_BLOB
 from ethrex.execution.tx_validation import validate_transaction
 from ethrex.forks import Fork, ForkRules
-from ethrex.primitives import EMPTY_HASH, EMPTY_LIST_HASH, keccak256
+from ethrex.primitives import EMPTY_HASH, keccak256
 from ethrex.types.block import Block
 from ethrex.types.header import Header
 from ethrex.types.network_transactions import (
@@ -46,9 +49,7 @@ from ethrex.types.transactions import (
     transaction_hash,
 )
 
-DELEGATION_PREFIX = b"\xef\x01\x00"  # EIP-7702: an EOA with a delegation may still send
 MAX_TX_SIZE = 128 * 1024  # bytes of a transaction without blobs (geth's txMaxSize)
-GAS_PER_BLOB = 2**17
 
 
 class PoolError(InvalidTransaction):
@@ -91,7 +92,7 @@ class PoolEntry:
 class Mempool:
     """Pending and queued transactions per sender, over ``chain``'s head state."""
 
-    def __init__(self, chain: Any, max_per_account: int = 1024, max_total: int = 16384,
+    def __init__(self, chain: Blockchain, max_per_account: int = 4096, max_total: int = 16384,
                  price_bump: int = 10, min_tip: int = 0, max_blob_txs: int = 512) -> None:
         self.chain = chain
         self.max_per_account = max_per_account
@@ -237,10 +238,7 @@ class Mempool:
         cached = self._rules
         if cached is not None and cached[0] == key:
             return cached[1]
-        probe = Header(head.hash(), EMPTY_LIST_HASH, bytes(20), bytes(32), bytes(32), bytes(32),
-                       bytes(256), 0, head.number + 1, head.gas_limit, 0, timestamp, b"",
-                       bytes(32), bytes(8))
-        rules: ForkRules = self.chain.rules_for(probe)
+        rules: ForkRules = self.chain.rules_at(head.number + 1, timestamp, head.hash())
         self._rules = (key, rules)
         return rules
 
@@ -272,7 +270,7 @@ class Mempool:
                             f"ahead of the account's {nonce}")
         if code_hash != EMPTY_HASH:  # EIP-3607, except EIP-7702 delegations
             code = state.get_code(code_hash)
-            if not (rules.has_delegation and code[:3] == DELEGATION_PREFIX and len(code) == 23):
+            if not (rules.has_delegation and delegated_address(code) is not None):
                 raise PoolError("sender not an eoa (EIP-3607)")
         cost = _max_cost(tx)
         if balance < cost:
@@ -312,7 +310,7 @@ class Mempool:
             cells: list[bytes] = []
             commitments: list[bytes] = []
             for blob, commitment in zip(sidecar.blobs, sidecar.commitments):
-                cells.extend(_compute_cells(blob))
+                cells.extend(kzg.compute_cells(blob))
                 commitments.extend([commitment] * cells_per_blob)
             indices = list(range(cells_per_blob)) * len(sidecar.blobs)
             ok = kzg.verify_cell_kzg_proof_batch(commitments, indices, cells,
@@ -399,7 +397,7 @@ class Mempool:
 
     # -- chain events ------------------------------------------------------------------------
 
-    def on_new_head(self, chain: Any, added: Iterable[Block], removed: Iterable[Block]) -> None:
+    def on_new_head(self, chain: Blockchain, added: Iterable[Block], removed: Iterable[Block]) -> None:
         """The head moved: forget what ``added`` blocks included, every transaction whose
         nonce the new state has used and every one its sender can no longer pay for or the
         block gas limit no longer fits (later nonces of that sender wait behind the gap, as
@@ -446,13 +444,6 @@ class Mempool:
         self.included_sidecars[tx_hash] = sidecar
         for i, vh in enumerate(sidecar.tx.blob_versioned_hashes):
             self.included_blobs[vh] = (sidecar, i)
-
-
-def _compute_cells(blob: bytes) -> list[bytes]:
-    """The 128 cells of a blob's extension (EIP-7594), without the proofs."""
-    import ckzg
-
-    return [bytes(c) for c in ckzg.compute_cells(blob, kzg._setup())]
 
 
 def encode_pooled(entry: PoolEntry) -> bytes:

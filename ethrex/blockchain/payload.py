@@ -4,8 +4,9 @@ mempool's transactions (execution-apis paris.md "Payload building").
 Transactions go in by effective tip, each sender's in nonce order, while they fit the gas and
 blob limits; a sender whose next transaction cannot be included is dropped for this block (its
 later nonces could not run either). The block then gets the withdrawals (EIP-4895), the
-system calls (EIP-4788, EIP-2935) and the requests (EIP-7685), exactly as ``apply_block``
-replays them on import. The block value is what the fee recipient earns in priority fees.
+system calls (EIP-4788, EIP-2935) and the requests (EIP-7685) through the block pipeline
+(``ethrex.execution.block.BlockBuilder``) that import replays them with. The block value is
+what the fee recipient earns in priority fees.
 
 A ``PayloadJob`` keeps the best payload of one build process and rebuilds it when asked
 (the engine asks whenever the mempool changed, until getPayload).
@@ -18,31 +19,26 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ethrex import rlp
-from ethrex.blockchain.validation import INITIAL_BASE_FEE, compute_base_fee, compute_excess_blob_gas
+from ethrex.blockchain.validation import GAS_LIMIT_ADJUSTMENT_FACTOR, GAS_LIMIT_MINIMUM
 from ethrex.errors import InvalidBlock, InvalidTransaction
-from ethrex.execution import system_calls
-from ethrex.execution.apply import apply_transaction
-from ethrex.evm.env import BlockEnv
-from ethrex.execution.block import GAS_PER_BLOB, BlockContext, block_env, process_withdrawals
+from ethrex.execution.block import BlockBuilder, BlockContext, seal_header
+from ethrex.execution.fee_market import compute_excess_blob_gas, next_base_fee
 from ethrex.forks import ForkRules
 from ethrex.primitives import EMPTY_LIST_HASH
 from ethrex.state import StateDB
-from ethrex.trie import ordered_root
 from ethrex.types.block import Block
 from ethrex.types.header import Header
 from ethrex.types.network_transactions import BlobTransactionNetwork
-from ethrex.types.receipt import Log, Receipt, encode_receipt, logs_bloom
+from ethrex.types.receipt import Receipt
 from ethrex.types.transactions import (
     AccessListTransaction,
     BlobTransaction,
     LegacyTransaction,
     Transaction,
-    encode_transaction,
     transaction_hash,
 )
-from ethrex.types.withdrawal import Withdrawal, encode_withdrawal, withdrawal_fields
+from ethrex.types.withdrawal import Withdrawal, withdrawal_fields
 
-GAS_LIMIT_ADJUSTMENT_FACTOR = 1024
 TX_BASE_GAS = 21000  # no transaction fits in less
 
 
@@ -93,13 +89,13 @@ def next_gas_limit(parent_gas_limit: int, desired: int | None) -> int:
     step = parent_gas_limit // GAS_LIMIT_ADJUSTMENT_FACTOR - 1
     if desired > parent_gas_limit:
         return min(desired, parent_gas_limit + step)
-    return max(desired, parent_gas_limit - step, 5000)
+    return max(desired, parent_gas_limit - step, GAS_LIMIT_MINIMUM)
 
 
 class ChainView(Protocol):
     """What the builder needs of ``ethrex.blockchain.blockchain.Blockchain``."""
 
-    def rules_for(self, header: Header) -> ForkRules: ...
+    def rules_at(self, number: int, timestamp: int, parent_hash: bytes | None) -> ForkRules: ...
     def state_at(self, block_hash: bytes) -> Any: ...
     def block_context(self, parent: Header) -> BlockContext: ...
 
@@ -115,7 +111,8 @@ def build_payload(
     extra_data: bytes = b"",
     gas_limit: int | None = None,
 ) -> BuiltPayload:
-    """Build a block on ``parent``.
+    """Build a block on ``parent`` through the block pipeline (``BlockBuilder``), exactly as
+    import replays it.
 
     ``pending`` maps each sender to its executable transactions in nonce order (the
     mempool's view). ``forced`` (testing_buildBlockV1) replaces it: every transaction goes in,
@@ -123,18 +120,9 @@ def build_payload(
     """
     parent_hash = parent.hash()
     number = parent.number + 1
-    probe = Header(parent_hash, EMPTY_LIST_HASH, attrs.fee_recipient, bytes(32), bytes(32),
-                   bytes(32), bytes(256), 0, number, parent.gas_limit, 0, attrs.timestamp,
-                   extra_data, attrs.prev_randao, bytes(8))
-    rules = chain.rules_for(probe)
+    rules = chain.rules_at(number, attrs.timestamp, parent_hash)
     if not rules.is_pos:
         raise InvalidBlock("payloads are built only after the merge")
-    base_fee = None
-    if rules.has_base_fee:  # EIP-1559
-        if parent.base_fee_per_gas is not None:
-            base_fee = compute_base_fee(parent.gas_limit, parent.gas_used, parent.base_fee_per_gas)
-        else:
-            base_fee = INITIAL_BASE_FEE
     withdrawals = None
     if rules.has_withdrawals:  # EIP-4895
         withdrawals = attrs.withdrawals or ()
@@ -144,111 +132,55 @@ def build_payload(
         logs_bloom=bytes(256), difficulty=0, number=number,
         gas_limit=next_gas_limit(parent.gas_limit, gas_limit), gas_used=0,
         timestamp=attrs.timestamp, extra_data=extra_data, prev_randao=attrs.prev_randao,
-        nonce=bytes(8), base_fee_per_gas=base_fee,
+        nonce=bytes(8), base_fee_per_gas=next_base_fee(parent, rules),
         excess_blob_gas=compute_excess_blob_gas(parent, rules) if rules.has_blobs else None,
         parent_beacon_block_root=attrs.parent_beacon_block_root if rules.has_beacon_root else None,
     )
-    ctx = chain.block_context(parent)
-    env = block_env(template, ctx)
-    state = StateDB(chain.state_at(parent_hash))  # type: ignore[arg-type]
-    if rules.has_beacon_root and template.parent_beacon_block_root is not None:
-        system_calls.process_beacon_root(state, env, rules, template.parent_beacon_block_root)
-    if rules.has_history_contract:
-        system_calls.process_parent_hash(state, env, rules, parent_hash)
-
-    selection = _Selection(state, env, rules, template.gas_limit, base_fee or 0, sidecars)
+    state = StateDB(chain.state_at(parent_hash))
+    builder = BlockBuilder(state, template, rules, chain.block_context(parent))
+    builder.begin()
+    selection = _Selection(builder, template.base_fee_per_gas or 0, sidecars)
     if forced is not None:
         for tx in forced:
             selection.include(tx, strict=True)
     else:
         selection.fill(pending)
-
-    body_block = Block(template, tuple(selection.txs), (), withdrawals)
-    if withdrawals is not None:
-        process_withdrawals(state, body_block)
-    requests = None
-    if rules.has_requests:  # EIP-7685
-        requests = tuple(system_calls.process_requests(
-            state, env, rules, selection.receipts, ctx.deposit_contract))
-    bloom = 0
-    for r in selection.receipts:
-        bloom |= int.from_bytes(r.bloom, "big")
-    header = Header(
-        parent_hash=parent_hash, ommers_hash=EMPTY_LIST_HASH, coinbase=attrs.fee_recipient,
-        state_root=state.state_root(),
-        transactions_root=ordered_root([encode_transaction(tx) for tx in selection.txs]),
-        receipts_root=ordered_root([encode_receipt(r) for r in selection.receipts]),
-        logs_bloom=bloom.to_bytes(256, "big"), difficulty=0, number=number,
-        gas_limit=template.gas_limit, gas_used=selection.gas_used, timestamp=attrs.timestamp,
-        extra_data=extra_data, prev_randao=attrs.prev_randao, nonce=bytes(8),
-        base_fee_per_gas=base_fee,
-        withdrawals_root=None if withdrawals is None else ordered_root(
-            [encode_withdrawal(w) for w in withdrawals]),
-        blob_gas_used=selection.blob_gas_used if rules.has_blobs else None,
-        excess_blob_gas=template.excess_blob_gas,
-        parent_beacon_block_root=template.parent_beacon_block_root,
-        requests_hash=None if requests is None else system_calls.compute_requests_hash(requests),
-    )
-    block = Block(header, tuple(selection.txs), (), withdrawals)
-    return BuiltPayload(block, selection.value, tuple(selection.sidecars), requests,
-                        tuple(selection.receipts))
+    output = builder.finish(withdrawals)
+    header = seal_header(template, builder.transactions, withdrawals, output,
+                         state.state_root(), rules)
+    block = Block(header, tuple(builder.transactions), (), withdrawals)
+    return BuiltPayload(block, selection.value, tuple(selection.sidecars), output.requests,
+                        output.receipts)
 
 
 class _Selection:
-    """The transactions chosen so far, their receipts and the running totals."""
+    """Which transactions go in: block value and sidecars of those the builder took."""
 
-    __slots__ = ("state", "env", "rules", "gas_limit", "base_fee", "sidecar_of", "txs",
-                 "receipts", "sidecars", "gas_used", "blob_gas_used", "value", "max_blob_gas")
+    __slots__ = ("builder", "base_fee", "sidecar_of", "sidecars", "value")
 
-    def __init__(self, state: StateDB, env: BlockEnv, rules: ForkRules, gas_limit: int,
-                 base_fee: int, sidecar_of: Callable[[bytes], BlobTransactionNetwork | None] | None
-                 ) -> None:
-        self.state = state
-        self.env = env
-        self.rules = rules
-        self.gas_limit = gas_limit
+    def __init__(self, builder: BlockBuilder, base_fee: int,
+                 sidecar_of: Callable[[bytes], BlobTransactionNetwork | None] | None) -> None:
+        self.builder = builder
         self.base_fee = base_fee
         self.sidecar_of = sidecar_of
-        self.txs: list[Transaction] = []
-        self.receipts: list[Receipt] = []
         self.sidecars: list[BlobTransactionNetwork] = []
-        self.gas_used = 0
-        self.blob_gas_used = 0
         self.value = 0
-        self.max_blob_gas = rules.blob_max * GAS_PER_BLOB
 
     def include(self, tx: Transaction, strict: bool = False) -> bool:
         """Run ``tx``; True when it is in the block. With ``strict`` a transaction that does not
         fit raises ``InvalidTransaction`` instead of returning False."""
-        if tx.gas > self.gas_limit - self.gas_used:
-            if strict:
-                raise InvalidTransaction(f"gas {tx.gas} above the block's remaining gas")
-            return False
         sidecar = None
-        blob_gas = 0
-        if isinstance(tx, BlobTransaction):
-            blob_gas = GAS_PER_BLOB * len(tx.blob_versioned_hashes)
-            if self.blob_gas_used + blob_gas > self.max_blob_gas:
-                if strict:
-                    raise InvalidTransaction("blob gas above the block's limit")
-                return False
-            if self.sidecar_of is not None:
-                sidecar = self.sidecar_of(transaction_hash(tx))
-                if sidecar is None and not strict:
-                    return False  # a blob transaction whose blobs we cannot hand out stays out
+        if isinstance(tx, BlobTransaction) and self.sidecar_of is not None:
+            sidecar = self.sidecar_of(transaction_hash(tx))
+            if sidecar is None and not strict:
+                return False  # a blob transaction whose blobs we cannot hand out stays out
         try:
-            result = apply_transaction(self.state, self.env, tx, self.rules)
+            result = self.builder.apply(tx)
         except InvalidTransaction:
             if strict:
                 raise
             return False
-        self.gas_used += result.gas_used
-        self.blob_gas_used += blob_gas
         self.value += result.gas_used * effective_tip(tx, self.base_fee)
-        logs = tuple(Log(a, t, d) for a, t, d in result.logs)
-        self.receipts.append(Receipt(tx.TYPE, result.succeeded, None, self.gas_used,
-                                     logs_bloom(logs), logs))
-        self.txs.append(tx)
         if sidecar is not None:
             self.sidecars.append(sidecar)
         return True
@@ -256,6 +188,7 @@ class _Selection:
     def fill(self, pending: Mapping[bytes, Sequence[Transaction]]) -> None:
         """Best effective tip first, each sender's transactions in nonce order."""
         base_fee = self.base_fee
+        builder = self.builder
         heap: list[tuple[int, int, bytes]] = []
         position: dict[bytes, int] = {}
         for seq, (sender, txs) in enumerate(pending.items()):
@@ -263,7 +196,7 @@ class _Selection:
                 position[sender] = 0
                 heap.append((-effective_tip(txs[0], base_fee), seq, sender))
         heapq.heapify(heap)
-        while heap and self.gas_limit - self.gas_used >= TX_BASE_GAS:
+        while heap and builder.header.gas_limit - builder.gas_used >= TX_BASE_GAS:
             neg_tip, seq, sender = heapq.heappop(heap)
             if neg_tip > 0:
                 break  # the best remaining tip is negative: nothing else pays the base fee

@@ -8,7 +8,12 @@ the ancestry and are checked in ``ethrex.blockchain.ommers``.
 
 from ethrex.blockchain.difficulty import compute_difficulty
 from ethrex.errors import InvalidBlock
-from ethrex.execution.block import GAS_PER_BLOB, blob_base_fee
+from ethrex.execution.fee_market import (
+    ELASTICITY_MULTIPLIER,
+    GAS_PER_BLOB,
+    compute_excess_blob_gas,
+    next_base_fee,
+)
 from ethrex.forks import ForkRules
 from ethrex.primitives import EMPTY_LIST_HASH
 from ethrex.types.header import Header
@@ -16,11 +21,7 @@ from ethrex.types.header import Header
 GAS_LIMIT_ADJUSTMENT_FACTOR = 1024
 GAS_LIMIT_MINIMUM = 5000
 GAS_LIMIT_MAXIMUM = 2**63 - 1  # clients store it as a signed 64-bit number
-ELASTICITY_MULTIPLIER = 2  # EIP-1559
-BASE_FEE_MAX_CHANGE_DENOMINATOR = 8  # EIP-1559
-INITIAL_BASE_FEE = 1_000_000_000  # EIP-1559: base fee of the London block
 MAX_EXTRA_DATA_SIZE = 32
-BLOB_BASE_COST = 2**13  # EIP-7918
 DAO_EXTRA_DATA = b"dao-hard-fork"  # EIP-779
 DAO_EXTRA_DATA_BLOCKS = 10  # EIP-779: the fork block and the nine after it carry it
 
@@ -32,33 +33,6 @@ def is_gas_limit_valid(gas_limit: int, parent_gas_limit: int) -> bool:
         parent_gas_limit - delta < gas_limit < parent_gas_limit + delta
         and GAS_LIMIT_MINIMUM <= gas_limit <= GAS_LIMIT_MAXIMUM
     )
-
-
-def compute_base_fee(parent_gas_limit: int, parent_gas_used: int, parent_base_fee: int) -> int:
-    """EIP-1559: move the base fee by at most 1/8 towards the parent's gas target."""
-    target = parent_gas_limit // ELASTICITY_MULTIPLIER
-    if parent_gas_used == target:
-        return parent_base_fee
-    if parent_gas_used > target:
-        delta = parent_base_fee * (parent_gas_used - target) // target
-        return parent_base_fee + max(delta // BASE_FEE_MAX_CHANGE_DENOMINATOR, 1)
-    delta = parent_base_fee * (target - parent_gas_used) // target
-    return parent_base_fee - delta // BASE_FEE_MAX_CHANGE_DENOMINATOR
-
-
-def compute_excess_blob_gas(parent: Header, rules: ForkRules) -> int:
-    """EIP-4844 excess blob gas of the child of ``parent`` under the child's ``rules``; from
-    Osaka, EIP-7918 keeps the blob base fee from falling below its execution-cost reserve."""
-    parent_excess = parent.excess_blob_gas or 0
-    parent_used = parent.blob_gas_used or 0
-    target_gas = rules.blob_target * GAS_PER_BLOB
-    if parent_excess + parent_used < target_gas:
-        return 0
-    if rules.has_blob_reserve_price and BLOB_BASE_COST * (
-        parent.base_fee_per_gas or 0
-    ) > GAS_PER_BLOB * blob_base_fee(parent_excess, rules):
-        return parent_excess + parent_used * (rules.blob_max - rules.blob_target) // rules.blob_max
-    return parent_excess + parent_used - target_gas
 
 
 def _check_fields_present(header: Header, rules: ForkRules) -> None:
@@ -101,10 +75,7 @@ def validate_header(
             f"gas_limit {header.gas_limit} out of bounds for parent gas limit {parent_gas_limit}"
         )
     if rules.has_base_fee:
-        if parent_rules.has_base_fee and parent.base_fee_per_gas is not None:
-            expected = compute_base_fee(parent.gas_limit, parent.gas_used, parent.base_fee_per_gas)
-        else:
-            expected = INITIAL_BASE_FEE
+        expected = next_base_fee(parent, rules)  # EIP-1559
         if header.base_fee_per_gas != expected:
             raise InvalidBlock(f"base_fee_per_gas {header.base_fee_per_gas} != {expected}")
     if header.timestamp <= parent.timestamp:

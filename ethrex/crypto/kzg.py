@@ -71,6 +71,11 @@ def verify_blob_proof_batch(blobs: list[bytes], commitments: list[bytes], proofs
         return False
 
 
+def compute_cells(blob: bytes) -> list[bytes]:
+    """The 128 cells of the extended blob, without the proofs (EIP-7594)."""
+    return [bytes(c) for c in ckzg.compute_cells(blob, _setup())]
+
+
 def compute_cells_and_kzg_proofs(blob: bytes) -> tuple[list[bytes], list[bytes]]:
     """The 128 cells of the extended blob and their proofs (EIP-7594)."""
     cells, proofs = ckzg.compute_cells_and_kzg_proofs(blob, _setup())

@@ -17,6 +17,9 @@ class BlockEnv:
     prev_randao: bytes = b"\x00" * 32
     base_fee_per_gas: int = 0
     excess_blob_gas: int = 0
+    # EIP-4844 price of blob gas when the caller fixes it (eth_simulateV1's blobBaseFee);
+    # None: computed from ``excess_blob_gas`` under the fork's update fraction.
+    blob_base_fee: int | None = None
     parent_beacon_block_root: bytes | None = None
     # BLOCKHASH source: number -> hash of one of the 256 most recent blocks (None if unknown).
     block_hash: Callable[[int], bytes | None] = lambda number: None

@@ -20,6 +20,7 @@ from ethrex.evm.errors import (
 )
 from ethrex.evm.frame import Context, Frame, valid_jumpdests
 from ethrex.evm.gas import GAS_CODE_DEPOSIT, charge_memory
+from ethrex.evm.precompiles import PrecompileError, precompiles_for
 from ethrex.evm.table import loop_tables_for, tables_for
 from ethrex.forks import ForkRules
 from ethrex.primitives import EMPTY_HASH, MASK, SIGN_BIT, keccak256
@@ -32,27 +33,11 @@ if sys.getrecursionlimit() < 20000:
     sys.setrecursionlimit(20000)
 
 
-def _precompiles(rules: ForkRules) -> dict[bytes, Any]:
-    try:
-        from ethrex.evm.precompiles import precompiles_for
-    except ImportError:  # the precompiles module is not there yet: no precompiles
-        return {}
-    return precompiles_for(rules)
-
-
-try:
-    from ethrex.evm.precompiles.errors import PrecompileError
-except ImportError:
-
-    class PrecompileError(Exception):  # type: ignore[no-redef]  # stand-in until it lands
-        pass
-
-
 def make_context(
     state: StateDB, rules: ForkRules, block: BlockEnv, tx: TxEnv, blob_base_fee: int = 0
 ) -> Context:
     """The shared context of one transaction's frames."""
-    return Context(state, rules, block, tx, _precompiles(rules), tables_for(rules),
+    return Context(state, rules, block, tx, precompiles_for(rules), tables_for(rules),
                    loop_tables_for(rules), blob_base_fee)
 
 

@@ -1,19 +1,35 @@
-"""Block execution: run a block's body on a state and check the result against its header.
+"""The block pipeline: one way to run a block, shared by import, payload building and
+``eth_simulateV1``.
 
-``apply_block`` follows the order of the protocol: the DAO transfer (EIP-779) at its block, the
-EIP-4788 and EIP-2935 system calls, the transactions, the proof-of-work rewards, the EIP-4895
-withdrawals and the EIP-7685 requests. ``execute_block`` then computes every root once and
-compares it with the header; any difference is an ``InvalidBlock`` carrying both values.
+A ``BlockBuilder`` follows the order of the protocol: ``begin`` makes the DAO transfer
+(EIP-779) at its block and the EIP-4788 and EIP-2935 system calls; ``apply`` runs one
+transaction through the transaction pipeline and keeps its receipt; ``finish`` pays the
+proof-of-work rewards, the EIP-4895 withdrawals and collects what the block commits to after
+them (``ExecutionHooks.block_requests``: the EIP-7685 requests on L1).
+
+Import replays a body (``apply_block``) and compares every commitment with the header
+(``check_body`` before execution, ``check_output`` after); payload building and simulation
+choose the transactions themselves and write the same commitments into a header
+(``seal_header``).
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ethrex import rlp
 from ethrex.errors import InvalidBlock, InvalidTransaction
 from ethrex.evm.env import BlockEnv
 from ethrex.execution import system_calls
+from ethrex.execution.errors import BlockGasExceeded
+from ethrex.execution.fee_market import GAS_PER_BLOB, blob_base_fee
+from ethrex.execution.hooks import L1_HOOKS, ExecutionHooks
+from ethrex.execution.transaction import (
+    BLOCK_TX,
+    TransactionResult,
+    TxOptions,
+    apply_transaction,
+)
 from ethrex.forks import Fork, ForkRules
 from ethrex.primitives import hex_to_bytes, keccak256
 from ethrex.state import StateDB
@@ -21,11 +37,9 @@ from ethrex.trie import ordered_root
 from ethrex.types.block import Block
 from ethrex.types.header import Header, header_fields
 from ethrex.types.receipt import Log, Receipt, encode_receipt, logs_bloom
-from ethrex.types.transactions import BlobTransaction, encode_transaction
-from ethrex.types.withdrawal import withdrawal_fields
+from ethrex.types.transactions import BlobTransaction, Transaction, encode_transaction
+from ethrex.types.withdrawal import Withdrawal, withdrawal_fields
 
-GAS_PER_BLOB = 2**17  # EIP-4844
-MIN_BLOB_BASE_FEE = 1  # EIP-4844
 GWEI = 10**9
 MAX_RLP_BLOCK_SIZE = 10_485_760 - 2_097_152  # EIP-7934: 10 MiB minus a 2 MiB safety margin
 
@@ -40,24 +54,6 @@ def _load_dao_accounts() -> tuple[bytes, ...]:
 DAO_ACCOUNTS = _load_dao_accounts()
 
 
-def fake_exponential(factor: int, numerator: int, denominator: int) -> int:
-    """EIP-4844: integer approximation of ``factor * e ** (numerator / denominator)``."""
-    i = 1
-    output = 0
-    accumulator = factor * denominator
-    while accumulator > 0:
-        output += accumulator
-        accumulator = accumulator * numerator // (denominator * i)
-        i += 1
-    return output // denominator
-
-
-def blob_base_fee(excess_blob_gas: int, rules: ForkRules) -> int:
-    """EIP-4844: the price of one unit of blob gas given the block's excess blob gas."""
-    return fake_exponential(MIN_BLOB_BASE_FEE, excess_blob_gas,
-                            rules.blob_base_fee_update_fraction)
-
-
 @dataclass(frozen=True, slots=True)
 class BlockContext:
     """What running a block needs besides the block and its rules."""
@@ -66,8 +62,8 @@ class BlockContext:
     parent_hash: bytes
     # BLOCKHASH source: number -> hash of an ancestor (None when unknown or too old).
     block_hash: Callable[[int], bytes | None]
-    deposit_contract: bytes = system_calls.MAINNET_DEPOSIT_CONTRACT  # EIP-6110
     is_dao_block: bool = False  # EIP-779: move the DAO's balances first
+    hooks: ExecutionHooks = field(default=L1_HOOKS)  # L1, or a rollup's
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +74,6 @@ class BlockOutput:
     gas_used: int
     blob_gas_used: int
     requests: tuple[bytes, ...] | None  # EIP-7685, None before Prague
-
-
-def apply_dao_fork(state: StateDB) -> None:
-    """EIP-779: move every DAO account's balance to the recovery contract."""
-    state.begin_transaction()
-    for address in DAO_ACCOUNTS:
-        balance = state.get_balance(address)
-        if balance:
-            state.transfer(address, DAO_RECOVERY_ADDRESS, balance)
-    if not state.account_exists(DAO_RECOVERY_ADDRESS):
-        state.set_balance(DAO_RECOVERY_ADDRESS, 0)
-    state.finalize_transaction(False)
 
 
 def block_env(header: Header, ctx: BlockContext) -> BlockEnv:
@@ -109,22 +93,36 @@ def block_env(header: Header, ctx: BlockContext) -> BlockEnv:
     )
 
 
-def _pay_rewards(state: StateDB, block: Block, rules: ForkRules) -> None:
+# -- the parts of a block besides its transactions --------------------------------------------
+
+def apply_dao_fork(state: StateDB) -> None:
+    """EIP-779: move every DAO account's balance to the recovery contract."""
+    state.begin_transaction()
+    for address in DAO_ACCOUNTS:
+        balance = state.get_balance(address)
+        if balance:
+            state.transfer(address, DAO_RECOVERY_ADDRESS, balance)
+    if not state.account_exists(DAO_RECOVERY_ADDRESS):
+        state.set_balance(DAO_RECOVERY_ADDRESS, 0)
+    state.finalize_transaction(False)
+
+
+def pay_rewards(state: StateDB, coinbase: bytes, number: int, ommers: Sequence[Header],
+                rules: ForkRules) -> None:
     """Proof of work: the miner's reward plus 1/32 per ommer, and (8 + u - n)/8 to each ommer's
     miner."""
     state.begin_transaction()  # forget the last transaction's self-destructs and touches
     reward = rules.block_reward
-    number = block.header.number
-    state.add_balance(block.header.coinbase, reward + len(block.ommers) * (reward // 32))
-    for ommer in block.ommers:
+    state.add_balance(coinbase, reward + len(ommers) * (reward // 32))
+    for ommer in ommers:
         state.add_balance(ommer.coinbase, (8 + ommer.number - number) * reward // 8)
     state.finalize_transaction(False)
 
 
-def process_withdrawals(state: StateDB, block: Block) -> None:
+def process_withdrawals(state: StateDB, withdrawals: Sequence[Withdrawal]) -> None:
     """EIP-4895: credit each withdrawal (in Gwei); a zero withdrawal creates no account."""
     state.begin_transaction()
-    for w in block.withdrawals or ():
+    for w in withdrawals:
         if w.amount:
             state.add_balance(w.address, w.amount * GWEI)
         elif state.account_exists(w.address) and state.is_empty(w.address):
@@ -132,105 +130,170 @@ def process_withdrawals(state: StateDB, block: Block) -> None:
     state.finalize_transaction(False)
 
 
+# -- the builder -------------------------------------------------------------------------------
+
+class BlockBuilder:
+    """A block being executed on ``state``: its environment, transactions, receipts and gas
+    totals so far. ``header`` supplies what the block fixes before execution (coinbase,
+    number, gas limit, base fee, ...); ``env`` replaces the EVM's view of it when a caller
+    needs another (``eth_simulateV1``'s overrides)."""
+
+    __slots__ = ("state", "header", "rules", "ctx", "env", "transactions", "receipts",
+                 "gas_used", "blob_gas_used", "max_blob_gas", "byzantium")
+
+    def __init__(self, state: StateDB, header: Header, rules: ForkRules, ctx: BlockContext,
+                 env: BlockEnv | None = None) -> None:
+        self.state = state
+        self.header = header
+        self.rules = rules
+        self.ctx = ctx
+        env = env if env is not None else block_env(header, ctx)
+        if env.blob_base_fee is None and rules.has_blobs:  # EIP-4844: once per block
+            env = replace(env, blob_base_fee=blob_base_fee(env.excess_blob_gas, rules))
+        self.env = env
+        self.transactions: list[Transaction] = []
+        self.receipts: list[Receipt] = []
+        self.gas_used = 0
+        self.blob_gas_used = 0
+        self.max_blob_gas = rules.blob_max * GAS_PER_BLOB
+        self.byzantium = rules.fork >= Fork.BYZANTIUM  # EIP-658: a status, not a state root
+
+    def begin(self) -> None:
+        """What happens before the first transaction: the DAO transfer (EIP-779), the parent
+        beacon root (EIP-4788) and the parent hash (EIP-2935)."""
+        state, env, rules, header = self.state, self.env, self.rules, self.header
+        if self.ctx.is_dao_block:
+            apply_dao_fork(state)
+        if rules.has_beacon_root and header.parent_beacon_block_root is not None:
+            system_calls.process_beacon_root(state, env, rules, header.parent_beacon_block_root)
+        if rules.has_history_contract:
+            system_calls.process_parent_hash(state, env, rules, self.ctx.parent_hash)
+
+    def apply(self, tx: Transaction, sender: bytes | None = None,
+              options: TxOptions = BLOCK_TX) -> TransactionResult:
+        """Run ``tx`` and keep it with its receipt; ``InvalidTransaction`` (state unchanged)
+        when it cannot be included, also when it does not fit in the block's gas or blob
+        gas left."""
+        left = self.header.gas_limit - self.gas_used
+        if tx.gas > left:
+            raise BlockGasExceeded(f"gas {tx.gas} above the block's remaining {left}")
+        blob_gas = 0
+        if isinstance(tx, BlobTransaction):
+            blob_gas = GAS_PER_BLOB * len(tx.blob_versioned_hashes)
+            if self.blob_gas_used + blob_gas > self.max_blob_gas:
+                raise BlockGasExceeded(f"blob gas {self.blob_gas_used + blob_gas} above "
+                                       f"{self.max_blob_gas}")
+        state = self.state
+        result = apply_transaction(state, self.env, tx, self.rules, sender, options,
+                                   self.ctx.hooks)
+        self.gas_used += result.gas_used
+        self.blob_gas_used += blob_gas
+        logs = tuple(Log(a, t, d) for a, t, d in result.logs)
+        byzantium = self.byzantium
+        self.receipts.append(Receipt(
+            tx_type=tx.TYPE,
+            succeeded=result.succeeded if byzantium else None,
+            post_state=None if byzantium else state.state_root(),  # EIP-658 replaced it
+            cumulative_gas_used=self.gas_used,
+            bloom=logs_bloom(logs),
+            logs=logs,
+        ))
+        self.transactions.append(tx)
+        return result
+
+    def finish(self, withdrawals: Sequence[Withdrawal] | None, ommers: Sequence[Header] = (),
+               block_reward: bool | None = None) -> BlockOutput:
+        """What happens after the last transaction: the proof-of-work rewards (before the
+        merge, or as ``block_reward`` says), the withdrawals (EIP-4895) and the block's
+        requests (EIP-7685 on L1)."""
+        state, rules = self.state, self.rules
+        if block_reward if block_reward is not None else not rules.is_pos:
+            pay_rewards(state, self.header.coinbase, self.header.number, ommers, rules)
+        if rules.has_withdrawals:
+            process_withdrawals(state, withdrawals or ())
+        requests = self.ctx.hooks.block_requests(state, self.env, rules, self.receipts)
+        return BlockOutput(tuple(self.receipts), self.gas_used, self.blob_gas_used, requests)
+
+
 def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContext) -> BlockOutput:
     """Run ``block``'s body on ``state``; raise ``InvalidBlock`` when a transaction cannot be
     included or a system contract fails."""
-    header = block.header
-    env = block_env(header, ctx)
-    if ctx.is_dao_block:
-        apply_dao_fork(state)
-    if rules.has_beacon_root and header.parent_beacon_block_root is not None:
-        system_calls.process_beacon_root(state, env, rules, header.parent_beacon_block_root)
-    if rules.has_history_contract:
-        system_calls.process_parent_hash(state, env, rules, ctx.parent_hash)
-
-    receipts: list[Receipt] = []
-    gas_used = 0
-    blob_gas_used = 0
-    max_blob_gas = rules.blob_max * GAS_PER_BLOB
-    byzantium = rules.fork >= Fork.BYZANTIUM
-    # Imported here: ``apply`` itself imports this module's blob base fee.
-    from ethrex.execution.apply import apply_transaction
-
+    builder = BlockBuilder(state, block.header, rules, ctx)
+    builder.begin()
     for index, tx in enumerate(block.transactions):
-        if tx.gas > header.gas_limit - gas_used:
-            raise InvalidBlock(
-                f"tx {index}: gas {tx.gas} above the block's remaining {header.gas_limit - gas_used}"
-            )
-        if isinstance(tx, BlobTransaction):
-            blob_gas_used += GAS_PER_BLOB * len(tx.blob_versioned_hashes)
-            if blob_gas_used > max_blob_gas:
-                raise InvalidBlock(f"tx {index}: blob gas {blob_gas_used} above {max_blob_gas}")
         try:
-            result = apply_transaction(state, env, tx, rules)
+            builder.apply(tx)
         except InvalidTransaction as exc:
             raise InvalidBlock(f"tx {index}: {exc}") from exc
-        gas_used += result.gas_used
-        logs = tuple(Log(a, t, d) for a, t, d in result.logs)
-        receipts.append(
-            Receipt(
-                tx_type=tx.TYPE,
-                succeeded=result.succeeded if byzantium else None,
-                post_state=None if byzantium else state.state_root(),  # EIP-658 replaced it
-                cumulative_gas_used=gas_used,
-                bloom=logs_bloom(logs),
-                logs=logs,
-            )
-        )
+    return builder.finish(block.withdrawals, block.ommers)
 
-    if not rules.is_pos:
-        _pay_rewards(state, block, rules)
-    if rules.has_withdrawals:
-        process_withdrawals(state, block)
-    requests = None
-    if rules.has_requests:
-        requests = tuple(
-            system_calls.process_requests(state, env, rules, receipts, ctx.deposit_contract)
-        )
-    return BlockOutput(tuple(receipts), gas_used, blob_gas_used, requests)
+
+# -- what a header commits to ------------------------------------------------------------------
+
+def body_commitments(transactions: Sequence[Transaction], ommers: Sequence[Header],
+                     withdrawals: Sequence[Withdrawal] | None) -> dict[str, object]:
+    """The header fields a body fixes without execution: transactions root, ommers hash and
+    (EIP-4895) withdrawals root."""
+    fields: dict[str, object] = {
+        "transactions_root": ordered_root([encode_transaction(tx) for tx in transactions]),
+        "ommers_hash": keccak256(rlp.encode([header_fields(h) for h in ommers])),
+    }
+    if withdrawals is not None:
+        fields["withdrawals_root"] = ordered_root(
+            [rlp.encode(withdrawal_fields(w)) for w in withdrawals])
+    return fields
+
+
+def output_commitments(output: BlockOutput, state_root: bytes,
+                       rules: ForkRules) -> dict[str, object]:
+    """The header fields execution fixes: gas used, blob gas used (EIP-4844), logs bloom,
+    receipts root, requests hash (EIP-7685) and state root."""
+    bloom = 0
+    for r in output.receipts:
+        bloom |= int.from_bytes(r.bloom, "big")
+    fields: dict[str, object] = {"gas_used": output.gas_used}
+    if rules.has_blobs:
+        fields["blob_gas_used"] = output.blob_gas_used
+    fields["logs_bloom"] = bloom.to_bytes(256, "big")
+    fields["receipts_root"] = ordered_root([encode_receipt(r) for r in output.receipts])
+    if output.requests is not None:
+        fields["requests_hash"] = system_calls.compute_requests_hash(output.requests)
+    fields["state_root"] = state_root
+    return fields
+
+
+def seal_header(template: Header, transactions: Sequence[Transaction],
+                withdrawals: Sequence[Withdrawal] | None, output: BlockOutput,
+                state_root: bytes, rules: ForkRules) -> Header:
+    """``template`` with every commitment of a body without ommers and its execution."""
+    return replace(template, **body_commitments(transactions, (), withdrawals),
+                   **output_commitments(output, state_root, rules))  # type: ignore[arg-type]
 
 
 def _show(value: object) -> str:
     return value.hex() if isinstance(value, bytes) else str(value)
 
 
-def _compare(what: str, got: object, header: object) -> None:
-    if got != header:
-        raise InvalidBlock(f"{what} {_show(got)} != header {_show(header)}")
+def _compare(fields: dict[str, object], header: Header) -> None:
+    for name, got in fields.items():
+        expected = getattr(header, name)
+        if got != expected:
+            raise InvalidBlock(f"{name.replace('_', ' ')} {_show(got)} != header "
+                               f"{_show(expected)}")
 
 
 def check_body(block: Block, rules: ForkRules) -> None:
     """The body commitments that need no execution: transactions, ommers, withdrawals."""
-    header = block.header
     if rules.has_withdrawals != (block.withdrawals is not None):
         raise InvalidBlock("withdrawals present before Shanghai or missing after")  # EIP-4895
-    _compare("transactions root",
-             ordered_root([encode_transaction(tx) for tx in block.transactions]),
-             header.transactions_root)
-    _compare("ommers hash", keccak256(rlp.encode([header_fields(h) for h in block.ommers])),
-             header.ommers_hash)
-    if block.withdrawals is not None:
-        _compare("withdrawals root",
-                 ordered_root([rlp.encode(withdrawal_fields(w)) for w in block.withdrawals]),
-                 header.withdrawals_root)
+    _compare(body_commitments(block.transactions, block.ommers, block.withdrawals),
+             block.header)
 
 
-def check_output(block: Block, output: BlockOutput, state_root: bytes) -> None:
+def check_output(block: Block, output: BlockOutput, state_root: bytes,
+                 rules: ForkRules) -> None:
     """Compare what execution produced with the header's commitments."""
-    header = block.header
-    _compare("gas used", output.gas_used, header.gas_used)
-    if header.blob_gas_used is not None:
-        _compare("blob gas used", output.blob_gas_used, header.blob_gas_used)
-    bloom = 0
-    for r in output.receipts:
-        bloom |= int.from_bytes(r.bloom, "big")
-    _compare("logs bloom", bloom.to_bytes(256, "big"), header.logs_bloom)
-    _compare("receipts root", ordered_root([encode_receipt(r) for r in output.receipts]),
-             header.receipts_root)
-    if output.requests is not None:
-        _compare("requests hash", system_calls.compute_requests_hash(output.requests),
-                 header.requests_hash)
-    _compare("state root", state_root, header.state_root)
+    _compare(output_commitments(output, state_root, rules), block.header)
 
 
 def execute_block(
@@ -239,5 +302,5 @@ def execute_block(
     """Check the body, run it and compare every result with the header."""
     check_body(block, rules)
     output = apply_block(state, block, rules, ctx)
-    check_output(block, output, state.state_root())
+    check_output(block, output, state.state_root(), rules)
     return output

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from hashlib import sha256
 
 from ethrex.errors import InvalidBlock
-from ethrex.evm.env import BlockEnv
+from ethrex.evm.env import BlockEnv, TxEnv
+from ethrex.evm.frame import Frame
+from ethrex.evm.vm import make_context, process_message
 from ethrex.forks import ForkRules
 from ethrex.primitives import hex_to_bytes
 from ethrex.state import StateDB
@@ -38,12 +40,16 @@ _DEPOSIT_FIELDS = ((0, 160, 48), (32, 256, 32), (64, 320, 8), (96, 384, 96), (12
 def _system_call(
     state: StateDB, env: BlockEnv, rules: ForkRules, target: bytes, data: bytes
 ) -> tuple[bool, bytes]:
-    """Run ``target``'s code as a message from ``SYSTEM_ADDRESS``: no fee, no nonce, no value,
-    30M gas that nobody pays for. Return (success, output); the changes stay committed."""
-    from ethrex.execution.apply import system_message_call
-
-    return system_message_call(state, env, rules, SYSTEM_ADDRESS, target, data,
-                               SYSTEM_TRANSACTION_GAS)
+    """Run ``target``'s code as a message from ``SYSTEM_ADDRESS``: no fee, no nonce, no value
+    transfer, 30M gas that nobody pays for. Return (success, output); the changes are
+    committed."""
+    state.begin_transaction()
+    ctx = make_context(state, rules, env, TxEnv(SYSTEM_ADDRESS, 0))
+    frame = Frame(ctx, SYSTEM_ADDRESS, target, target, 0, data, state.get_code(target),
+                  SYSTEM_TRANSACTION_GAS, 0, False, False)
+    process_message(frame)
+    state.finalize_transaction(False)
+    return frame.error is None, frame.output
 
 
 def process_beacon_root(state: StateDB, env: BlockEnv, rules: ForkRules, root: bytes) -> None:

@@ -1,9 +1,11 @@
 """Static transaction validity: what a transaction must satisfy under a fork before any state is
 read (type, signature shape, chain id, gas floor and caps, blob and set-code rules), and its
-intrinsic gas. Nonce, balance and fee-versus-base-fee checks need state and live with
-``apply_transaction``.
+intrinsic gas. Nonce, balance and fee-versus-base-fee checks need state and live in the
+transaction pipeline's check step (``ethrex.execution.transaction.check_transaction``), which
+also applies the blob and set-code shape checks to unsigned messages (calls, simulations).
 """
 
+from ethrex.crypto.kzg import VERSIONED_HASH_VERSION_KZG
 from ethrex.crypto.secp256k1 import SECP256K1N, SECP256K1N_HALF
 from ethrex.errors import InvalidTransaction
 from ethrex.forks import ForkRules
@@ -18,7 +20,6 @@ from ethrex.types.transactions import (
 )
 
 FLOOR_BASE_GAS = 21000  # EIP-7623: the floor starts from the base cost of a transaction
-VERSIONED_HASH_VERSION_KZG = 0x01  # EIP-4844
 
 
 def _data_cost(data: bytes, zero_gas: int, nonzero_gas: int) -> int:
@@ -106,8 +107,9 @@ def _check_fees(tx: Transaction) -> None:
         raise InvalidTransaction(f"gas {tx.gas} times its fee cap overflows 256 bits")
 
 
-def _check_blob_tx(tx: BlobTransaction, rules: ForkRules) -> None:
-    # EIP-4844: a blob transaction calls an existing address and carries at least one blob.
+def check_blob_shape(tx: BlobTransaction) -> None:
+    """EIP-4844: a blob transaction calls an existing address and carries at least one blob,
+    each named by a version-1 (KZG) hash."""
     if not tx.to:
         raise InvalidTransaction("blob transaction must not create a contract")
     hashes = tx.blob_versioned_hashes
@@ -116,6 +118,18 @@ def _check_blob_tx(tx: BlobTransaction, rules: ForkRules) -> None:
     for i, versioned in enumerate(hashes):
         if versioned[:1] != bytes((VERSIONED_HASH_VERSION_KZG,)):
             raise InvalidTransaction(f"blob versioned hash {i} has version {versioned[:1].hex()}")
+
+
+def check_set_code_shape(tx: SetCodeTransaction) -> None:
+    """EIP-7702: a set-code transaction calls an existing address and authorizes something."""
+    if not tx.to:
+        raise InvalidTransaction("set-code transaction must not create a contract")
+    if not tx.authorization_list:
+        raise InvalidTransaction("set-code transaction with an empty authorization list")
+
+
+def _check_blob_limits(tx: BlobTransaction, rules: ForkRules) -> None:
+    hashes = tx.blob_versioned_hashes
     if rules.max_blobs_per_tx is not None and len(hashes) > rules.max_blobs_per_tx:  # EIP-7594
         raise InvalidTransaction(
             f"{len(hashes)} blobs exceed the per-transaction limit {rules.max_blobs_per_tx}"
@@ -128,8 +142,11 @@ def _check_blob_tx(tx: BlobTransaction, rules: ForkRules) -> None:
         )
 
 
-def validate_transaction(tx: Transaction, rules: ForkRules, chain_id: int | None = None) -> None:
-    """Raise ``InvalidTransaction`` unless ``tx`` is statically valid under ``rules``.
+def validate_transaction(
+    tx: Transaction, rules: ForkRules, chain_id: int | None = None
+) -> tuple[int, int]:
+    """Raise ``InvalidTransaction`` unless ``tx`` is statically valid under ``rules``; return
+    its intrinsic gas and EIP-7623 floor.
 
     ``chain_id``, when given, must match the transaction's (EIP-155 ``v`` or typed
     ``chain_id``); pre-EIP-155 legacy signatures stay valid on every chain.
@@ -158,10 +175,8 @@ def validate_transaction(tx: Transaction, rules: ForkRules, chain_id: int | None
     if rules.tx_gas_cap is not None and tx.gas > rules.tx_gas_cap:
         raise InvalidTransaction(f"gas limit {tx.gas} above the cap {rules.tx_gas_cap} (EIP-7825)")
     if isinstance(tx, BlobTransaction):
-        _check_blob_tx(tx, rules)
+        check_blob_shape(tx)
+        _check_blob_limits(tx, rules)
     elif isinstance(tx, SetCodeTransaction):
-        # EIP-7702: a set-code transaction calls an existing address and authorizes something.
-        if not to:
-            raise InvalidTransaction("set-code transaction must not create a contract")
-        if not tx.authorization_list:
-            raise InvalidTransaction("set-code transaction with an empty authorization list")
+        check_set_code_shape(tx)
+    return intrinsic, floor

@@ -1,24 +1,25 @@
 """Calls without a transaction: ``eth_call``, ``eth_estimateGas``, ``eth_createAccessList``.
 
-A call is a transaction message that skips the nonce and signature checks and runs on a
-throw-away ``StateDB`` over the block's post-state, with optional state overrides (balance,
-nonce, code, storage) and block overrides. With no fee fields the gas price is 0 and, as in
-geth, the block's base fee is taken as 0 so the call cannot fail the EIP-1559 fee check.
+A call is an unsigned transaction run as a message through the transaction pipeline
+(``ethrex.execution.transaction``) with the ``CALL`` options: no nonce or sender checks, and,
+as in the reference client, a call without fee fields pays nothing and sees a base fee of 0.
+It runs on a throw-away ``StateDB`` over the block's post-state, with optional state overrides
+(balance, nonce, code, storage, precompile moves) and block overrides.
 """
 
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ethrex.errors import InvalidTransaction
-from ethrex.evm.env import BlockEnv, TxEnv
-from ethrex.evm.frame import Frame
-from ethrex.evm.opcodes.system import compute_create_address, delegated_address
-from ethrex.evm.vm import make_context, process_create, process_message
-from ethrex.execution.apply import GAS_PER_BLOB, apply_authorizations
-from ethrex.execution.block import BlockContext, block_env, blob_base_fee
+from ethrex.evm.env import BlockEnv
+from ethrex.evm.errors import Revert
+from ethrex.evm.opcodes.system import compute_create_address
+from ethrex.evm.precompiles import precompiles_for
+from ethrex.execution.block import BlockContext, block_env
+from ethrex.execution.overrides import AccountOverride, InvalidOverride, apply_state_overrides
+from ethrex.execution.transaction import CALL, TransactionResult, TxOptions, apply_transaction
 from ethrex.execution.tx_validation import calldata_floor_gas, intrinsic_gas
 from ethrex.forks import ForkRules
-from ethrex.primitives import keccak256
 from ethrex.rpc import params as P
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.errors import RpcError, invalid_params, reverted, server_error
@@ -36,7 +37,7 @@ from ethrex.types.transactions import (
     Transaction,
 )
 
-RPC_GAS_CAP = 50_000_000  # geth's --rpc.gascap default
+RPC_GAS_CAP = 50_000_000  # the reference client's --rpc.gascap default
 ZERO_ADDRESS = bytes(20)
 
 
@@ -99,7 +100,7 @@ def parse_call_args(obj: Any, index: int = 0) -> CallArgs:
             for a in auths if isinstance(a, dict)
         )
     access = obj.get("accessList")
-    return CallArgs(
+    args = CallArgs(
         sender=ZERO_ADDRESS if obj.get("from") is None else P.address(obj["from"], index),
         to=b"" if obj.get("to") is None else P.address(obj["to"], index),
         gas=_opt_qty(obj, "gas", index, 64),
@@ -114,44 +115,45 @@ def parse_call_args(obj: Any, index: int = 0) -> CallArgs:
         blob_hashes=tuple(P.hash32(h, index) for h in obj.get("blobVersionedHashes") or ()),
         authorizations=authorizations,
     )
+    if args.gas_price is not None and (args.max_fee is not None
+                                       or args.max_priority_fee is not None):
+        raise invalid_params("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) "
+                             "specified")
+    return args
 
 
-def apply_state_overrides(state: StateDB, overrides: Any, index: int) -> None:
-    """geth's ``StateOverride``: balance, nonce, code, and ``state`` (replace all storage) or
-    ``stateDiff`` (patch slots) per account."""
-    if overrides is None:
-        return
-    if not isinstance(overrides, dict):
+def _slots(raw: Any, index: int, key: str, shown: str) -> dict[int, int] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise invalid_params(f"invalid argument {index}: {key} of {shown} must be an object")
+    return {P.storage_key(k, index): int.from_bytes(P.hash32(v, index), "big")
+            for k, v in raw.items()}
+
+
+def parse_state_overrides(raw: Any, index: int) -> dict[bytes, AccountOverride] | None:
+    """The reference client's ``StateOverride`` object: ``address -> {balance, nonce, code,
+    state | stateDiff, movePrecompileToAddress}``."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
         raise invalid_params(f"invalid argument {index}: state overrides must be an object")
-    for raw_address, account in overrides.items():
+    out: dict[bytes, AccountOverride] = {}
+    for raw_address, account in raw.items():
         address = P.address(raw_address, index)
         if not isinstance(account, dict):
             raise invalid_params(f"invalid argument {index}: bad override for {raw_address}")
-        if account.get("state") is not None and account.get("stateDiff") is not None:
-            raise invalid_params(f"account {raw_address} has both 'state' and 'stateDiff'")
-        for key in ("state", "stateDiff"):
-            if account.get(key) is not None and not isinstance(account[key], dict):
-                raise invalid_params(f"invalid argument {index}: {key} of {raw_address} must "
-                                     "be an object")
-        if account.get("nonce") is not None:
-            nonce = P.quantity(account["nonce"], index, 64)
-            info = state.get_account(address)
-            state._put(address, (nonce, 0 if info is None else info[1],
-                                 keccak256(b"") if info is None else info[2]))
-        if account.get("balance") is not None:
-            state.set_balance(address, P.quantity(account["balance"], index))
-        if account.get("code") is not None:
-            state.set_code(address, P.hex_data(account["code"], index))
-        if account.get("state") is not None:
-            state.wipe_storage(address)
-            for key, value in account["state"].items():
-                state.set_storage(address, P.storage_key(key, index),
-                                  int.from_bytes(P.hash32(value, index), "big"))
-        if account.get("stateDiff") is not None:
-            for key, value in account["stateDiff"].items():
-                state.set_storage(address, P.storage_key(key, index),
-                                  int.from_bytes(P.hash32(value, index), "big"))
-    state.finalize_transaction(False)
+        get = account.get
+        out[address] = AccountOverride(
+            balance=None if get("balance") is None else P.quantity(account["balance"], index),
+            nonce=None if get("nonce") is None else P.quantity(account["nonce"], index, 64),
+            code=None if get("code") is None else P.hex_data(account["code"], index),
+            state=_slots(get("state"), index, "state", raw_address),
+            state_diff=_slots(get("stateDiff"), index, "stateDiff", raw_address),
+            move_precompile_to=None if get("movePrecompileToAddress") is None
+            else P.address(account["movePrecompileToAddress"], index),
+        )
+    return out
 
 
 def apply_block_overrides(env: BlockEnv, overrides: Any, index: int) -> BlockEnv:
@@ -179,156 +181,67 @@ def apply_block_overrides(env: BlockEnv, overrides: Any, index: int) -> BlockEnv
     return replace(env, **changes)
 
 
-@dataclass(slots=True)
-class CallResult:
-    gas_used: int
-    output: bytes
-    error: Exception | None
-    logs: tuple[tuple[bytes, tuple[bytes, ...], bytes], ...]
-    reverted: bool
-    state: StateDB
-
-
-def message_tx(args: CallArgs, gas: int, chain_id: int) -> Transaction:
-    """An unsigned transaction with the call's fields (for intrinsic gas and tracing)."""
+def message_tx(args: CallArgs, gas: int, chain_id: int, base_fee: int) -> Transaction:
+    """The unsigned transaction a call stands for: its type follows the fields given; without
+    ``maxFeePerGas`` a tip alone caps the fee at the base fee plus the tip."""
     access = args.access_list or ()
+    nonce = args.nonce or 0
+    if args.gas_price is not None:
+        tip = cap = args.gas_price
+    else:
+        tip = args.max_priority_fee or 0
+        cap = args.max_fee if args.max_fee is not None else \
+            (base_fee + tip if args.max_priority_fee is not None else 0)
     if args.authorizations is not None:
-        return SetCodeTransaction(chain_id, args.nonce or 0, args.max_priority_fee or 0,
-                                  args.max_fee or 0, gas, args.to, args.value, args.data,
+        return SetCodeTransaction(chain_id, nonce, tip, cap, gas, args.to, args.value, args.data,
                                   access, args.authorizations, 0, 0, 0)
     if args.blob_hashes:
-        return BlobTransaction(chain_id, args.nonce or 0, args.max_priority_fee or 0,
-                               args.max_fee or 0, gas, args.to, args.value, args.data, access,
-                               args.max_fee_per_blob_gas or 0, args.blob_hashes, 0, 0, 0)
+        return BlobTransaction(chain_id, nonce, tip, cap, gas, args.to, args.value, args.data,
+                               access, args.max_fee_per_blob_gas or 0, args.blob_hashes, 0, 0, 0)
     if args.max_fee is not None or args.max_priority_fee is not None:
-        return FeeMarketTransaction(chain_id, args.nonce or 0, args.max_priority_fee or 0,
-                                    args.max_fee or 0, gas, args.to, args.value, args.data,
-                                    access, 0, 0, 0)
+        return FeeMarketTransaction(chain_id, nonce, tip, cap, gas, args.to, args.value,
+                                    args.data, access, 0, 0, 0)
     if access:
-        return AccessListTransaction(chain_id, args.nonce or 0, args.gas_price or 0, gas,
-                                     args.to, args.value, args.data, access, 0, 0, 0)
-    return LegacyTransaction(args.nonce or 0, args.gas_price or 0, gas, args.to, args.value,
-                             args.data, 0, 0, 0)
+        return AccessListTransaction(chain_id, nonce, cap, gas, args.to, args.value, args.data,
+                                     access, 0, 0, 0)
+    return LegacyTransaction(nonce, cap, gas, args.to, args.value, args.data, 0, 0, 0)
 
 
-def gas_price_of(args: CallArgs, base_fee: int, rules: ForkRules) -> tuple[int, int]:
-    """``(effective gas price, fee cap)``; zero when no fee field is given."""
-    if args.gas_price is not None:
-        if args.max_fee is not None or args.max_priority_fee is not None:
-            raise invalid_params("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) "
-                                 "specified")
-        return args.gas_price, args.gas_price
-    if args.max_fee is None and args.max_priority_fee is None:
-        return 0, 0
-    cap = args.max_fee if args.max_fee is not None else base_fee + (args.max_priority_fee or 0)
-    tip = args.max_priority_fee or 0
-    if tip > cap:
-        raise server_error(f"maxFeePerGas ({cap}) < maxPriorityFeePerGas ({tip})")
-    if not rules.has_base_fee:
-        return cap, cap
-    return min(cap, base_fee + tip), cap
-
-
-class _EveryStep:
-    """A tracer hook that does nothing itself: it only selects the interpreter loop that runs
-    every opcode through the (wrapped) table."""
-
-    @staticmethod
-    def on_step(frame: Any, pc: int, op: int, gas: int) -> None:
-        pass
-
-
-_EVERY_STEP = _EveryStep()
-
-
-def execute_call(
-    state: StateDB,
-    env: BlockEnv,
-    rules: ForkRules,
-    args: CallArgs,
-    gas: int,
-    tables: Any = None,
-    check_base_fee: bool = False,
-) -> CallResult:
+def run_call(state: StateDB, env: BlockEnv, rules: ForkRules, args: CallArgs, gas: int,
+             options: TxOptions = CALL) -> TransactionResult:
     """Run the message ``args`` with ``gas`` on ``state`` (changes stay in ``state``).
 
     Raises ``RpcError`` (-32000) when the message could not be a transaction at all
-    (insufficient funds, intrinsic gas too low, fee below the base fee with ``check_base_fee``).
-    """
-    sender = args.sender
-    gas_price, fee_cap = gas_price_of(args, env.base_fee_per_gas, rules)
-    if check_base_fee and rules.has_base_fee and (gas_price or fee_cap) and \
-            fee_cap < env.base_fee_per_gas:
-        raise server_error(f"max fee per gas less than block base fee: address 0x{sender.hex()},"
-                           f" maxFeePerGas: {fee_cap}, baseFee: {env.base_fee_per_gas}")
-    if gas_price == 0 and not check_base_fee:
-        env = replace(env, base_fee_per_gas=0)  # geth: BASEFEE reads 0 in a fee-less call
-    tx = message_tx(args, gas, env.chain_id)
-    intrinsic = intrinsic_gas(tx, rules)
-    floor = calldata_floor_gas(tx, rules)
-    if gas < max(intrinsic, floor):
-        raise server_error(f"intrinsic gas too low: have {gas}, want {max(intrinsic, floor)}")
-    blob_price = blob_base_fee(env.excess_blob_gas, rules) if rules.has_blobs else 0
-    blob_gas = GAS_PER_BLOB * len(args.blob_hashes)
+    (insufficient funds, intrinsic gas too low, fee below the base fee, a bad override)."""
+    tx = message_tx(args, gas, env.chain_id, env.base_fee_per_gas)
+    if options.no_base_fee and args.gas_price in (None, 0) and not args.max_fee \
+            and not args.max_priority_fee:
+        env = replace(env, base_fee_per_gas=0)  # the reference client: BASEFEE reads 0
+    try:
+        return apply_transaction(state, env, tx, rules, args.sender, options)
+    except (InvalidTransaction, InvalidOverride) as exc:
+        raise server_error(str(exc)) from None
 
-    state.begin_transaction()
-    balance = state.get_balance(sender)
-    cost = gas * fee_cap + args.value + blob_gas * (args.max_fee_per_blob_gas or 0)
-    if balance < cost:
-        raise server_error(f"insufficient funds for gas * price + value: address "
-                           f"0x{sender.hex()} have {balance} want {cost}")
-    nonce = state.get_nonce(sender)
-    state.increment_nonce(sender)
-    state.set_balance(sender, balance - gas * gas_price - blob_gas * blob_price)
-    ctx = make_context(state, rules, env, TxEnv(sender, gas_price, args.blob_hashes), blob_price)
-    if tables is not None:
-        # Instrumented handlers must see every opcode: the traced loop inlines none.
-        ctx.opcode_table = tables
-        ctx.tracer = _EVERY_STEP
-    if rules.has_access_lists:
-        state.warm_address(sender)
-        if args.to:
-            state.warm_address(args.to)
-        for address in ctx.precompiles:
-            state.warm_address(address)
-        if rules.has_warm_coinbase:
-            state.warm_address(env.coinbase)
-        for address, keys in args.access_list or ():
-            state.warm_address(address)
-            for key in keys:
-                state.warm_slot(address, int.from_bytes(key, "big"))
-    left = gas - intrinsic
-    if not args.to:
-        address = compute_create_address(sender, nonce)
-        state.warm_address(address)
-        frame = Frame(ctx, sender, address, address, args.value, b"", args.data, left, 0, False)
-        process_create(frame)
-    else:
-        if isinstance(tx, SetCodeTransaction) and rules.has_delegation:
-            apply_authorizations(state, tx, env, rules)
-        code = state.get_code(args.to)
-        code_address = args.to
-        delegate = delegated_address(code) if rules.has_delegation else None
-        if delegate is not None:
-            state.warm_address(delegate)
-            code = state.get_code(delegate)
-            code_address = delegate
-        frame = Frame(ctx, sender, args.to, code_address, args.value, args.data, code, left, 0,
-                      False, True, delegate is not None)
-        process_message(frame)
-    used = gas - frame.gas
-    used -= min(used // rules.max_refund_quotient, state.refund)
-    used = max(used, floor)
-    state.add_balance(sender, (gas - used) * gas_price)
-    priority = gas_price - env.base_fee_per_gas if rules.has_base_fee else gas_price
-    if priority > 0:
-        state.add_balance(env.coinbase, used * priority)
-    error = frame.error
-    logs = tuple(state.logs) if error is None else ()
-    from ethrex.evm.errors import Revert
 
-    state.finalize_transaction(rules.has_state_clearing)
-    return CallResult(used, frame.output, error, logs, isinstance(error, Revert), state)
+def overridden(state: StateDB, rules: ForkRules,
+               overrides: dict[bytes, AccountOverride] | None) -> TxOptions:
+    """Apply ``overrides`` to ``state`` once, for a method that runs the call several times
+    on copies of it; the options carry the precompiles the overrides moved."""
+    if not overrides:
+        return CALL
+    precompiles = dict(precompiles_for(rules))
+    try:
+        apply_state_overrides(state, overrides, precompiles)
+    except InvalidOverride as exc:
+        raise server_error(str(exc)) from None
+    return replace(CALL, precompiles=precompiles)
+
+
+def halt_message(error: Exception) -> str:
+    """How the reference client names a failed frame's error."""
+    if type(error).__name__ == "OutOfGas":
+        return "out of gas"
+    return str(error) or type(error).__name__
 
 
 class CallHandlers:
@@ -365,13 +278,14 @@ class CallHandlers:
              block_overrides: Any = None) -> str:
         args = parse_call_args(tx, 0)
         _, state, env, rules = self.prepare(block, 1)
-        apply_state_overrides(state, state_overrides, 2)
+        options = replace(CALL, state_overrides=parse_state_overrides(state_overrides, 2))
         env = apply_block_overrides(env, block_overrides, 3)
-        result = execute_call(state, env, rules, args, min(self._gas(args, env), RPC_GAS_CAP))
-        if result.reverted:
+        result = run_call(state, env, rules, args, min(self._gas(args, env), RPC_GAS_CAP),
+                          options)
+        if isinstance(result.error, Revert):
             raise reverted(result.output)
         if result.error is not None:
-            raise server_error(_halt_message(result.error))
+            raise server_error(halt_message(result.error))
         return data(result.output)
 
     @blocking
@@ -380,32 +294,30 @@ class CallHandlers:
         search (geth's estimator, with its 64/63 first guess)."""
         args = parse_call_args(tx, 0)
         header, state0, env, rules = self.prepare(block if block is not None else "latest", 1)
-        apply_state_overrides(state0, state_overrides, 2)
-        backend = state0
+        options = overridden(state0, rules, parse_state_overrides(state_overrides, 2))
         hi = self._gas(args, env)
         fee_cap = args.gas_price or args.max_fee or 0
         if fee_cap:
-            available = backend.get_balance(args.sender) - args.value
+            available = state0.get_balance(args.sender) - args.value
             if available < 0:
                 raise server_error("insufficient funds for transfer")
             hi = min(hi, available // fee_cap)
 
-        def attempt(gas: int) -> CallResult | None:
-            state = _fork(state0)
+        def attempt(gas: int) -> TransactionResult | None:
             try:
-                return execute_call(state, env, rules, args, gas)
+                return run_call(state0.copy(), env, rules, args, gas, options)
             except RpcError:
                 return None
 
         top = attempt(hi)
         if top is None:
-            execute_call(_fork(state0), env, rules, args, hi)  # raises the reason
+            run_call(state0.copy(), env, rules, args, hi, options)  # raises the reason
             raise server_error("gas required exceeds allowance")
         if top.error is not None:
-            if top.reverted:
+            if isinstance(top.error, Revert):
                 raise reverted(top.output)
             raise server_error(f"gas required exceeds allowance ({hi})")
-        tx = message_tx(args, hi, env.chain_id)
+        tx = message_tx(args, hi, env.chain_id, env.base_fee_per_gas)
         lo = max(intrinsic_gas(tx, rules), calldata_floor_gas(tx, rules)) - 1
         guess = min(hi, (top.gas_used + 2300) * 64 // 63)
         result = attempt(guess)
@@ -431,24 +343,23 @@ class CallHandlers:
         excluded), re-run with that list until it is stable (EIP-2930)."""
         args = parse_call_args(tx, 0)
         _, state0, env, rules = self.prepare(block, 1)
-        apply_state_overrides(state0, state_overrides, 2)
+        options = overridden(state0, rules, parse_state_overrides(state_overrides, 2))
         gas = self._gas(args, env)
-        from ethrex.evm.vm import _precompiles
-
-        excluded = {args.sender, env.coinbase, *_precompiles(rules)}
+        excluded = {args.sender, env.coinbase, *precompiles_for(rules)}
         if args.to:
             excluded.add(args.to)
         else:
             excluded.add(compute_create_address(args.sender, state0.get_nonce(args.sender)))
         access: tuple[tuple[bytes, tuple[bytes, ...]], ...] = args.access_list or ()
         for _ in range(8):
-            state = _fork(state0)
             current = replace(args, access_list=access)
-            warm: dict[bytes, set[int]] = {}
-            result = _run_capturing(state, env, rules, current, gas, warm)
+            recorder = state0.copy(_RecordingState)
+            recorder.record = {}
+            result = run_call(recorder, env, rules, current, gas, options)
+            recorder.record.pop(args.sender, None)
             found = tuple(
                 (address, tuple(sorted(k.to_bytes(32, "big") for k in keys)))
-                for address, keys in warm.items() if address not in excluded or keys
+                for address, keys in recorder.record.items() if address not in excluded or keys
             )
             if found == access:
                 break
@@ -459,13 +370,14 @@ class CallHandlers:
             "gasUsed": qty(result.gas_used),
         }
         if result.error is not None:
-            out["error"] = "execution reverted" if result.reverted else _halt_message(
-                result.error)
+            out["error"] = "execution reverted" if isinstance(result.error, Revert) \
+                else halt_message(result.error)
         return out
 
 
 class _RecordingState(StateDB):
-    """A ``StateDB`` that notes every address and slot the EIP-2929 logic warms."""
+    """A ``StateDB`` that notes every address and slot the EIP-2929 logic warms, in first-touch
+    order (reverted frames included, as the reference client's access-list tracer does)."""
 
     __slots__ = ("record",)
 
@@ -478,32 +390,4 @@ class _RecordingState(StateDB):
         return StateDB.warm_slot(self, address, key)
 
 
-def _run_capturing(state: StateDB, env: BlockEnv, rules: ForkRules, args: CallArgs, gas: int,
-                   warm: dict[bytes, set[int]]) -> CallResult:
-    """``execute_call`` recording every address and slot warmed, in first-touch order."""
-    recorder = _fork(state, _RecordingState)
-    recorder.record = warm
-    result = execute_call(recorder, env, rules, args, gas)
-    warm.pop(args.sender, None)
-    return result
-
-
-def _fork(state: StateDB, cls: type = StateDB) -> Any:
-    """A copy of ``state``'s uncommitted changes over the same backend (for re-runs)."""
-    copy = cls(state.backend)
-    copy.accounts = dict(state.accounts)
-    copy.storage = {a: dict(s) for a, s in state.storage.items()}
-    copy.cleared = set(state.cleared)
-    copy.codes = dict(state.codes)
-    return copy
-
-
-def _halt_message(error: Exception) -> str:
-    name = type(error).__name__
-    text = str(error)
-    if name == "OutOfGas":
-        return "out of gas"
-    return text or name
-
-
-__all__ = ["CallArgs", "CallHandlers", "InvalidTransaction", "execute_call", "parse_call_args"]
+__all__ = ["CallArgs", "CallHandlers", "parse_call_args", "parse_state_overrides", "run_call"]

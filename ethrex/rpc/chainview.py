@@ -3,11 +3,10 @@
 block. Reads go to the ``Store`` (committed data only); state goes through
 ``Blockchain.state_at``."""
 
-from typing import Any
-
 from ethrex.errors import InvalidBlock
-from ethrex.execution.block import blob_base_fee
+from ethrex.execution.fee_market import blob_base_fee
 from ethrex.forks import ForkRules
+from ethrex.rpc.context import NodeContext
 from ethrex.rpc.errors import RpcError, server_error
 from ethrex.rpc.params import BlockId
 from ethrex.state import StateDB
@@ -23,7 +22,7 @@ class ChainView:
 
     __slots__ = ("ctx", "chain", "store", "_senders")
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: NodeContext) -> None:
         self.ctx = ctx
         self.chain = ctx.chain
         self.store: Store = ctx.chain.store
@@ -102,9 +101,6 @@ class ChainView:
     def state(self, header: Header) -> StateDB:
         """A fresh, throw-away ``StateDB`` over the post-state of ``header``'s block."""
         try:
-            backend = self.chain.state_at(header.hash())
-        except (KeyError, InvalidBlock):
+            return StateDB(self.chain.state_at(header.hash()))
+        except InvalidBlock:  # UnknownBlock: the block or its state is not stored
             raise server_error("state not available") from None
-        if backend is None:
-            raise server_error("state not available")
-        return StateDB(backend)

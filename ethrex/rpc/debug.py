@@ -2,24 +2,25 @@
 (traceTransaction, traceBlockByNumber/ByHash, traceCall) by re-executing on the parent's
 archive state with an instrumented opcode table (``ethrex.rpc.tracing``)."""
 
+from dataclasses import replace
 from typing import Any
 
-from ethrex import rlp
-from ethrex.execution import system_calls
-from ethrex.execution.apply import apply_transaction
-from ethrex.execution.block import apply_dao_fork, block_env
+from ethrex.errors import InvalidTransaction
+from ethrex.execution.block import BlockBuilder
+from ethrex.execution.transaction import BLOCK_TX, TransactionResult, Tracer, TxOptions
 from ethrex.rpc import params as P
 from ethrex.rpc.call import (
+    CALL,
+    RPC_GAS_CAP,
     CallArgs,
     CallHandlers,
-    _fork,
     apply_block_overrides,
-    apply_state_overrides,
-    execute_call,
     parse_call_args,
+    parse_state_overrides,
+    run_call,
 )
 from ethrex.rpc.chainview import ChainView
-from ethrex.rpc.errors import RpcError, invalid_params, server_error
+from ethrex.rpc.errors import invalid_params, server_error
 from ethrex.rpc.server import blocking
 from ethrex.rpc.tracing import CallTracer, StructLogger, prestate
 from ethrex.rpc.types import data
@@ -27,32 +28,7 @@ from ethrex.state import StateDB
 from ethrex.types.block import Block, encode_block
 from ethrex.types.header import encode_header
 from ethrex.types.receipt import encode_receipt
-from ethrex.types.transactions import (
-    AccessListTransaction,
-    BlobTransaction,
-    LegacyTransaction,
-    SetCodeTransaction,
-    Transaction,
-    encode_transaction,
-    recover_sender,
-    transaction_hash,
-)
-
-
-def tx_args(tx: Transaction, sender: bytes) -> CallArgs:
-    """A block transaction as call arguments (the tracer re-runs it as a message)."""
-    legacy = isinstance(tx, (LegacyTransaction, AccessListTransaction))
-    return CallArgs(
-        sender=sender, to=tx.to, gas=tx.gas,
-        gas_price=tx.gas_price if legacy else None,
-        max_fee=None if legacy else tx.max_fee_per_gas,
-        max_priority_fee=None if legacy else tx.max_priority_fee_per_gas,
-        max_fee_per_blob_gas=tx.max_fee_per_blob_gas if isinstance(tx, BlobTransaction) else None,
-        value=tx.value, data=tx.data, nonce=tx.nonce,
-        access_list=None if isinstance(tx, LegacyTransaction) else tx.access_list,
-        blob_hashes=tx.blob_versioned_hashes if isinstance(tx, BlobTransaction) else (),
-        authorizations=tx.authorization_list if isinstance(tx, SetCodeTransaction) else None,
-    )
+from ethrex.types.transactions import Transaction, encode_transaction, transaction_hash
 
 
 class DebugHandlers:
@@ -110,7 +86,8 @@ class DebugHandlers:
                            "prestateTracer are)")
 
     def _replay(self, block: Block, stop_at: int | None, options: Any) -> list[dict[str, Any]]:
-        """Trace every transaction of ``block`` (or only index ``stop_at``)."""
+        """Trace every transaction of ``block`` (or only index ``stop_at``): the block pipeline
+        on the parent's state, exactly as import ran it, with a tracer on the traced ones."""
         view = self.view
         header = block.header
         if header.number == 0:
@@ -121,50 +98,28 @@ class DebugHandlers:
         kind, opts = self._tracer(options)
         chain = view.chain
         state = StateDB(chain.state_at(parent.hash()))
-        ctx = chain.block_context(parent)
-        env = block_env(header, ctx)
-        rules = chain.rules_for(header)
-        config = chain.config
-        if config.dao_fork_support and config.dao_fork_block == header.number:
-            apply_dao_fork(state)
-        if rules.has_beacon_root and header.parent_beacon_block_root is not None:
-            system_calls.process_beacon_root(state, env, rules, header.parent_beacon_block_root)
-        if rules.has_history_contract:
-            system_calls.process_parent_hash(state, env, rules, header.parent_hash)
+        builder = BlockBuilder(state, header, chain.rules_for(header), chain.block_context(parent))
+        builder.begin()
         senders = view.senders(block)
         out = []
-        for index, tx in enumerate(block.transactions):
-            if stop_at is not None and index != stop_at:
-                if index > stop_at:
-                    break
-                apply_transaction(state, env, tx, rules)
-                continue
-            args = tx_args(tx, senders[index])
-            result = self._trace_one(state, env, rules, args, kind, opts)
-            out.append({"txHash": data(transaction_hash(tx)), "result": result})
+        try:
+            for index, tx in enumerate(block.transactions):
+                if stop_at is not None and index != stop_at:
+                    if index > stop_at:
+                        break
+                    builder.apply(tx, senders[index])
+                    continue
+
+                def run(options: TxOptions, tx: Transaction = tx, index: int = index
+                        ) -> TransactionResult:
+                    return builder.apply(tx, senders[index], options)
+
+                result = _trace(state, tx.to, senders[index], tx.value, tx.gas, tx.data, kind,
+                                opts, BLOCK_TX, run)
+                out.append({"txHash": data(transaction_hash(tx)), "result": result})
+        except InvalidTransaction as exc:  # a stored block always replays: our bug
+            raise server_error(f"replay failed: {exc}") from exc
         return out
-
-    def _trace_one(self, state: StateDB, env: Any, rules: Any, args: CallArgs, kind: str,
-                   opts: dict[str, Any]) -> Any:
-        gas = args.gas or env.gas_limit
-        if kind == "struct":
-            tracer = StructLogger(opts)
-            result = execute_call(state, env, rules, args, gas, tracer.tables(rules), True)
-            return tracer.result(result.gas_used, result.error is not None, result.output)
-        if kind == "callTracer":
-            call = CallTracer(opts)
-            to = args.to
-            if not to:
-                from ethrex.evm.opcodes.system import compute_create_address
-
-                to = compute_create_address(args.sender, state.get_nonce(args.sender))
-            call.begin("CALL" if args.to else "CREATE", args.sender, to, args.value, gas,
-                       args.data)
-            result = execute_call(state, env, rules, args, gas, call.tables(rules), True)
-            return call.result(result.gas_used, result.error, result.reverted, result.output)
-        before = _fork(state)
-        execute_call(state, env, rules, args, gas, None, True)
-        return prestate(before, state)
 
     @blocking
     def trace_block_by_number(self, block: Any, options: Any = None) -> list[dict[str, Any]]:
@@ -196,15 +151,38 @@ class DebugHandlers:
     def trace_call(self, tx: Any, block: Any = None, options: Any = None) -> Any:
         args = parse_call_args(tx, 0)
         _, state, env, rules = self.calls.prepare(block, 1)
+        call_options = CALL
         if isinstance(options, dict):
-            apply_state_overrides(state, options.get("stateOverrides"), 2)
+            call_options = replace(CALL, state_overrides=parse_state_overrides(
+                options.get("stateOverrides"), 2))
             env = apply_block_overrides(env, options.get("blockOverrides"), 2)
         kind, opts = self._tracer(options)
-        if args.gas is None:
-            from dataclasses import replace
+        gas = args.gas if args.gas is not None else min(env.gas_limit, RPC_GAS_CAP)
 
-            args = replace(args, gas=min(env.gas_limit, 50_000_000))
-        return self._trace_one(state, env, rules, args, kind, opts)
+        def run(options: TxOptions, args: CallArgs = args) -> TransactionResult:
+            return run_call(state, env, rules, args, gas, options)
+
+        return _trace(state, args.to, args.sender, args.value, gas, args.data, kind, opts,
+                      call_options, run)
 
 
-__all__ = ["DebugHandlers", "RpcError", "recover_sender", "rlp"]
+def _trace(state: StateDB, to: bytes, sender: bytes, value: int, gas: int, payload: bytes,
+           kind: str, opts: dict[str, Any], options: TxOptions,
+           run: Any) -> Any:
+    """Run one transaction through ``run(options)`` with the tracer ``kind`` and format what it
+    recorded (``structLogs``, ``callTracer`` or ``prestateTracer``)."""
+    if kind == "struct":
+        logger = StructLogger(opts)
+        result = run(replace(options, tracer=logger))
+        return logger.result(result.gas_used, not result.succeeded, result.output)
+    if kind == "callTracer":
+        call = CallTracer(opts)
+        call.begin("CALL" if to else "CREATE", sender, to, value, gas, payload)
+        tracer: Tracer = call
+        return call.result(run(replace(options, tracer=tracer)))
+    before = state.copy()
+    run(options)
+    return prestate(before, state)
+
+
+__all__ = ["DebugHandlers"]

@@ -1,8 +1,8 @@
 """The Engine API: how a consensus client drives the node (execution-apis ``src/engine``).
 
 ``EngineApi`` holds the synchronous logic (one method per call family, taking the JSON params
-positionally); ``engine_handlers(ctx)`` wraps it for ``RpcServer``, running each call on the
-node's single block-execution thread so the event loop keeps answering.
+positionally); ``engine_handlers(engine, executor)`` wraps it for ``RpcServer``, running each
+call on the node's single block-execution thread so the event loop keeps answering.
 
 Statuses follow the spec: VALID after full validation; INVALID with the latest valid ancestor
 and the reason; SYNCING when the parent is unknown; ACCEPTED when the ancestors are known but
@@ -12,15 +12,23 @@ or attributes of a fork it does not serve with -38005, and a malformed request w
 
 import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
-from ethrex.blockchain.payload import BuiltPayload, PayloadAttributes, PayloadJob, build_payload
-from ethrex.blockchain.payload import compute_payload_id
+from ethrex.blockchain.blockchain import Blockchain
+from ethrex.blockchain.mempool import Mempool
+from ethrex.blockchain.payload import (
+    BuiltPayload,
+    PayloadAttributes,
+    PayloadJob,
+    build_payload,
+    compute_payload_id,
+)
+from ethrex.crypto.kzg import CELLS_PER_EXT_BLOB, compute_cells_and_kzg_proofs
 from ethrex.errors import InvalidBlock, InvalidTransaction, RLPDecodingError
+from ethrex.execution.fee_market import next_base_fee
 from ethrex.execution.system_calls import compute_requests_hash
-from ethrex.forks import Fork, ForkRules
-from ethrex.primitives import EMPTY_LIST_HASH
+from ethrex.forks import Fork
 from ethrex.rpc.engine_types import (
     ACCEPTED,
     INVALID,
@@ -49,6 +57,7 @@ from ethrex.rpc.engine_types import (
 )
 from ethrex.types.block import Block
 from ethrex.types.header import Header
+from ethrex.types.network_transactions import BlobTransactionNetwork
 from ethrex.types.transactions import decode_transaction
 
 MAX_BODIES_REQUEST = 1024  # getPayloadBodies (shanghai.md)
@@ -98,32 +107,29 @@ def _engine_fork(fork: Fork) -> Fork:
 
 
 class EngineApi:
-    """Engine API state for one node: payload build jobs and the invalid-block cache."""
+    """Engine API state for one node: payload build jobs and the invalid-block cache. Without
+    a ``mempool`` (the fixture runner) payloads are built empty."""
 
-    __slots__ = ("ctx", "chain", "jobs", "invalid", "gas_limit", "extra_data")
+    __slots__ = ("chain", "mempool", "jobs", "invalid", "gas_limit", "extra_data",
+                 "on_unknown_head")
 
-    def __init__(self, ctx: Any, gas_limit: int | None = None, extra_data: bytes = b"") -> None:
-        self.ctx = ctx
-        self.chain = ctx.chain
+    def __init__(self, chain: Blockchain, mempool: Mempool | None = None,
+                 gas_limit: int | None = None, extra_data: bytes = b"") -> None:
+        self.chain = chain
+        self.mempool = mempool
         self.jobs: dict[bytes, PayloadJob] = {}
         # block hash -> (latest valid ancestor, reason): known-bad blocks and their descendants
         self.invalid: dict[bytes, tuple[bytes | None, str]] = {}
         self.gas_limit = gas_limit
         self.extra_data = extra_data
+        # Called (on this thread) with a block hash the chain lacks that the consensus client
+        # wants as head: the p2p edge syncs towards it while we answer SYNCING.
+        self.on_unknown_head: Callable[[bytes], None] | None = None
 
     # -- helpers ---------------------------------------------------------------------------
 
-    @property
-    def mempool(self) -> Any:
-        return getattr(self.ctx, "mempool", None)
-
-    def rules_at(self, number: int, timestamp: int, parent_hash: bytes = ZERO_HASH) -> ForkRules:
-        probe = Header(parent_hash, EMPTY_LIST_HASH, bytes(20), ZERO_HASH, ZERO_HASH, ZERO_HASH,
-                       bytes(256), 0, number, 0, 0, timestamp, b"", ZERO_HASH, bytes(8))
-        return self.chain.rules_for(probe)
-
     def _fork(self, number: int, timestamp: int) -> Fork:
-        return _engine_fork(self.rules_at(number, timestamp).fork)
+        return _engine_fork(self.chain.rules_at(number, timestamp, None).fork)
 
     def _mark_invalid(self, block_hash: bytes, latest_valid: bytes | None, reason: str) -> None:
         if len(self.invalid) >= MAX_INVALID_CACHE:
@@ -210,9 +216,10 @@ class EngineApi:
         if store.has_block(block_hash):
             return payload_status(VALID, block_hash)
         if parent is None:
+            if self.on_unknown_head is not None:
+                self.on_unknown_head(header.parent_hash)
             return payload_status(SYNCING)
-        has_state = getattr(store, "has_state", None)
-        if has_state is not None and not has_state(parent.state_root):
+        if not store.has_state(parent.state_root):
             return payload_status(ACCEPTED)
         block = Block(header, transactions, (), payload.withdrawals)
         try:
@@ -249,7 +256,10 @@ class EngineApi:
             return {"payloadStatus": payload_status(INVALID, bad[0], bad[1]), "payloadId": None}
         store = self.chain.store
         head_header = store.get_header(head)
-        if head_header is None or not store.has_block(head):
+        if head_header is None or not store.has_block(head) \
+                or not store.has_state(head_header.state_root):
+            if self.on_unknown_head is not None:
+                self.on_unknown_head(head)
             return {"payloadStatus": payload_status(SYNCING), "payloadId": None}
         for name, pointer in (("safe", safe), ("finalized", finalized)):
             if pointer != ZERO_HASH and not self._is_ancestor(pointer, head_header):
@@ -340,15 +350,14 @@ class EngineApi:
         mempool = self.mempool
         if mempool is None:
             return job.improve({}, None, 0)
-        base_fee = self._next_base_fee(job.parent)
+        base_fee = self._next_base_fee(job.parent, job.attrs.timestamp)
         return job.improve(mempool.pending(base_fee), mempool.get_sidecar, mempool.version)
 
-    def _next_base_fee(self, parent: Header) -> int:
-        from ethrex.blockchain.validation import compute_base_fee
-
-        if parent.base_fee_per_gas is None:
-            return 0
-        return compute_base_fee(parent.gas_limit, parent.gas_used, parent.base_fee_per_gas)
+    def _next_base_fee(self, parent: Header, timestamp: int) -> int | None:
+        """The base fee of the block to build on ``parent`` (None before London: every
+        pending transaction can pay it)."""
+        rules = self.chain.rules_at(parent.number + 1, timestamp, parent.hash())
+        return next_base_fee(parent, rules)
 
     # -- getPayload ------------------------------------------------------------------------
 
@@ -488,7 +497,7 @@ class EngineApi:
             raise invalid_params(f"unknown parent {parent_hash.hex()}")
         try:
             if from_pool and self.mempool is not None:
-                base_fee = self._next_base_fee(parent)
+                base_fee = self._next_base_fee(parent, attrs.timestamp)
                 built = build_payload(self.chain, parent, attrs, self.mempool.pending(base_fee),
                                       sidecars=self.mempool.get_sidecar, extra_data=extra,
                                       gas_limit=self.gas_limit)
@@ -504,7 +513,7 @@ class EngineApi:
         return self.payload_response(version, built)
 
 
-def _sidecar_proofs(sidecar: Any, cell_proofs: bool) -> list[bytes]:
+def _sidecar_proofs(sidecar: BlobTransactionNetwork, cell_proofs: bool) -> list[bytes]:
     if not cell_proofs:
         return list(sidecar.proofs) if sidecar.wrapper_version == 0 else []
     out: list[bytes] = []
@@ -513,51 +522,22 @@ def _sidecar_proofs(sidecar: Any, cell_proofs: bool) -> list[bytes]:
     return out
 
 
-def _blob_cell_proofs(sidecar: Any, index: int) -> list[bytes]:
+def _blob_cell_proofs(sidecar: BlobTransactionNetwork, index: int) -> list[bytes]:
     """The EIP-7594 cell proofs of one blob: carried by an Osaka sidecar, computed for a
     Cancun one."""
-    from ethrex.crypto.kzg import CELLS_PER_EXT_BLOB, compute_cells_and_kzg_proofs
-
     if sidecar.wrapper_version == 1:
         return list(sidecar.proofs[index * CELLS_PER_EXT_BLOB:(index + 1) * CELLS_PER_EXT_BLOB])
     return compute_cells_and_kzg_proofs(sidecar.blobs[index])[1]
 
 
-_EXECUTOR: ThreadPoolExecutor | None = None
-
-
-def _executor(ctx: Any) -> ThreadPoolExecutor:
-    """The node's block-execution thread, or one of our own for a context without it."""
-    global _EXECUTOR
-    own = getattr(ctx, "exec_thread", None) or getattr(ctx, "executor", None)
-    if own is not None:
-        return own  # type: ignore[no-any-return]
-    if _EXECUTOR is None:
-        _EXECUTOR = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
-    return _EXECUTOR
-
-
-def shared_engine(ctx: Any) -> EngineApi:
-    """The node's one ``EngineApi`` (kept in ``ctx.extra``), so that the engine port and the
-    dev producer see the same payload jobs and invalid blocks."""
-    extra = getattr(ctx, "extra", None)
-    if not isinstance(extra, dict):
-        return EngineApi(ctx)
-    api = extra.get("engine_api")
-    if api is None:
-        api = extra["engine_api"] = EngineApi(ctx)
-    return api  # type: ignore[no-any-return]
-
-
-def engine_handlers(ctx: Any, api: EngineApi | None = None) -> dict[str, Callable[..., Any]]:
+def engine_handlers(engine: EngineApi, executor: Executor) -> dict[str, Callable[..., Any]]:
     """``engine_*`` (and ``testing_buildBlockV1``) handlers for ``RpcServer``; each call runs on
-    the block-execution thread."""
-    engine = api if api is not None else shared_engine(ctx)
+    ``executor``, the node's single block-execution thread (the store's one writer)."""
 
     def wrap(fn: Callable[[list[Any]], Any]) -> Callable[..., Any]:
         async def handler(*params: Any) -> Any:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(_executor(ctx), fn, list(params))
+            return await loop.run_in_executor(executor, fn, list(params))
         return handler
 
     handlers: dict[str, Callable[..., Any]] = {

@@ -11,12 +11,17 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ethrex.blockchain.payload import PayloadAttributes
-from ethrex.primitives import EMPTY_LIST_HASH
+from ethrex.primitives import EMPTY_LIST_HASH, U64_MAX, U256_MAX
 from ethrex.rpc.errors import INVALID_PARAMS, RpcError
 from ethrex.trie import ordered_root
 from ethrex.types.block import Block
 from ethrex.types.header import Header
-from ethrex.types.transactions import Transaction, decode_transaction, encode_transaction
+from ethrex.types.transactions import (
+    BlobTransaction,
+    Transaction,
+    decode_transaction,
+    encode_transaction,
+)
 from ethrex.types.withdrawal import Withdrawal, encode_withdrawal
 
 # Engine API error codes (execution-apis src/engine/common.md#errors).
@@ -31,9 +36,6 @@ INVALID = "INVALID"
 SYNCING = "SYNCING"
 ACCEPTED = "ACCEPTED"
 INVALID_BLOCK_HASH = "INVALID_BLOCK_HASH"  # V1/V2 only; Cancun reports INVALID instead
-
-U64_MAX = 2**64 - 1
-U256_MAX = 2**256 - 1
 
 
 def invalid_params(message: str) -> RpcError:
@@ -268,7 +270,6 @@ def blob_versioned_hashes(transactions: Sequence[Transaction]) -> list[bytes]:
     """Every versioned hash of the block's blob transactions, in order (EIP-4844)."""
     out: list[bytes] = []
     for tx in transactions:
-        hashes = getattr(tx, "blob_versioned_hashes", None)
-        if hashes:
-            out.extend(hashes)
+        if isinstance(tx, BlobTransaction):
+            out.extend(tx.blob_versioned_hashes)
     return out

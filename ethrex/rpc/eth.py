@@ -11,12 +11,20 @@ from ethrex import rlp
 from ethrex.errors import InvalidTransaction, RLPDecodingError
 from ethrex.primitives import EMPTY_HASH
 from ethrex.rpc import params as P
+from ethrex.rpc.call import CallHandlers
 from ethrex.rpc.chainview import ChainView
+from ethrex.rpc.config import eth_config_handler
+from ethrex.rpc.context import NodeContext
 from ethrex.rpc.errors import RpcError, invalid_params, server_error
+from ethrex.rpc.fees import FeeHandlers
+from ethrex.rpc.filters import FilterHandlers
+from ethrex.rpc.simulate import SimulateHandlers
+from ethrex.rpc.subscriptions import SubscriptionHandlers
 from ethrex.rpc.types import block_json, data, qty, receipts_json, transaction_json
 from ethrex.trie import EMPTY_ROOT, Trie
+from ethrex.types.block import Block
 from ethrex.types.header import Header
-from ethrex.types.transactions import Transaction, decode_transaction, transaction_hash
+from ethrex.types.network_transactions import decode_network_transaction
 
 Handler = Any
 
@@ -36,9 +44,6 @@ class EthReads:
     def chain_id(self) -> str:
         return qty(self.view.chain.config.chain_id)
 
-    def syncing(self) -> bool:
-        return False
-
     # -- accounts ------------------------------------------------------------------------------
 
     def _root(self, block: Any, index: int) -> Header:
@@ -54,10 +59,7 @@ class EthReads:
         account = self.store.get_account_at(self._root(block, 1).state_root, addr)
         nonce = 0 if account is None else account.nonce
         if block == "pending":
-            mempool = getattr(self.view.ctx, "mempool", None)
-            pending_nonce = getattr(mempool, "pending_nonce", None)
-            if callable(pending_nonce):
-                nonce = max(nonce, pending_nonce(addr) or 0)
+            nonce = max(nonce, self.view.ctx.mempool.pending_nonce(addr) or 0)
         return qty(nonce)
 
     def get_code(self, address: Any, block: Any = None) -> str:
@@ -164,8 +166,6 @@ class EthReads:
         i = P.quantity(index, 1)
         if found is None or i >= len(found.ommers):
             return None
-        from ethrex.types.block import Block
-
         ommer = found.ommers[i]
         out = block_json(Block(ommer, (), ()), False)
         return out
@@ -196,11 +196,8 @@ class EthReads:
         h = P.hash32(tx_hash, 0)
         location = self.store.get_transaction_location(h)
         if location is None:
-            mempool = getattr(self.view.ctx, "mempool", None)
-            get = getattr(mempool, "get", None)
-            tx = get(h) if callable(get) else None
-            tx = getattr(tx, "tx", tx)  # a pool entry or the transaction itself
-            return None if tx is None else transaction_json(tx)
+            pooled = self.view.ctx.mempool.get(h)
+            return None if pooled is None else transaction_json(pooled)
         block = self.store.get_block(location[0])
         if block is None:
             return None
@@ -234,52 +231,26 @@ class EthReads:
     # -- raw transactions ----------------------------------------------------------------------
 
     def send_raw_transaction(self, raw: Any) -> str:
+        """Into the pool in its network form (a blob transaction keeps its sidecar,
+        EIP-4844)."""
         payload = P.hex_data(raw, 0)
-        mempool = getattr(self.view.ctx, "mempool", None)
         try:
-            tx = _decode_for_pool(payload)
+            tx = decode_network_transaction(payload)
         except (RLPDecodingError, InvalidTransaction) as exc:
             raise invalid_params(f"invalid transaction: {exc}") from None
-        if mempool is None:
-            raise server_error("transaction pool not available on this node")
         try:
-            result = mempool.add(tx)
+            return data(self.view.ctx.mempool.add(tx))
         except InvalidTransaction as exc:
             raise server_error(str(exc)) from None
-        if isinstance(result, bytes) and len(result) == 32:
-            return data(result)
-        inner = getattr(tx, "tx", tx)
-        return data(transaction_hash(inner))
 
 
-def _decode_for_pool(payload: bytes) -> Any:
-    """A transaction as a pool takes it: blob transactions keep their sidecar (EIP-4844)."""
-    if payload and payload[0] == 3:
-        from ethrex.types.network_transactions import decode_network_transaction
-
-        return decode_network_transaction(payload)
-    return decode_transaction(payload)
-
-
-def decode_tx(payload: bytes) -> Transaction:
-    return decode_transaction(payload)
-
-
-def eth_handlers(ctx: Any) -> dict[str, Handler]:
+def eth_handlers(ctx: NodeContext) -> dict[str, Handler]:
     """Every ``eth_*`` handler over the node context ``ctx`` (chain, mempool, ...)."""
-    from ethrex.rpc.call import CallHandlers
-    from ethrex.rpc.config import eth_config_handler
-    from ethrex.rpc.fees import FeeHandlers
-    from ethrex.rpc.filters import FilterHandlers
-    from ethrex.rpc.simulate import SimulateHandlers
-    from ethrex.rpc.subscriptions import SubscriptionHandlers
-
     view = ChainView(ctx)
     r = EthReads(view)
     handlers: dict[str, Handler] = {
         "eth_blockNumber": r.block_number,
         "eth_chainId": r.chain_id,
-        "eth_syncing": r.syncing,
         "eth_getBalance": r.get_balance,
         "eth_getTransactionCount": r.get_transaction_count,
         "eth_getCode": r.get_code,

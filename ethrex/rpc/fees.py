@@ -4,9 +4,12 @@ bodies."""
 
 from typing import Any
 
-from ethrex.blockchain.genesis import INITIAL_BASE_FEE
-from ethrex.blockchain.validation import compute_base_fee, compute_excess_blob_gas
-from ethrex.execution.block import GAS_PER_BLOB, blob_base_fee
+from ethrex.execution.fee_market import (
+    GAS_PER_BLOB,
+    blob_base_fee,
+    compute_excess_blob_gas,
+    next_base_fee,
+)
 from ethrex.forks import rules_at
 from ethrex.rpc import params as P
 from ethrex.rpc.chainview import ChainView
@@ -39,11 +42,7 @@ class FeeHandlers:
         """The base fee of ``parent``'s child (EIP-1559; the first London block starts at the
         initial base fee)."""
         rules = rules_at(self.view.chain.config, parent.number + 1, parent.timestamp + 12)
-        if not rules.has_base_fee:
-            return None
-        if parent.base_fee_per_gas is None:
-            return INITIAL_BASE_FEE
-        return compute_base_fee(parent.gas_limit, parent.gas_used, parent.base_fee_per_gas)
+        return next_base_fee(parent, rules)
 
     def next_blob_base_fee(self, parent: Header) -> int | None:
         rules = rules_at(self.view.chain.config, parent.number + 1, parent.timestamp + 12)

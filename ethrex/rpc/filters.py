@@ -303,11 +303,7 @@ class FilterHandlers:
         return self._install(flt)
 
     def _pending_hashes(self) -> list[bytes]:
-        mempool = getattr(self.view.ctx, "mempool", None)
-        hashes = getattr(mempool, "pending_hashes", None)
-        if callable(hashes):
-            return list(hashes())
-        return []
+        return self.view.ctx.mempool.pending_hashes()
 
     def get_filter_changes(self, key: Any) -> list[Any]:
         flt = self._get(key)

@@ -1,10 +1,12 @@
 """``eth_simulateV1``: run calls in a chain of simulated blocks on top of a stored block.
 
-Each entry of ``blockStateCalls`` becomes a block: its header starts from the block overrides
+Each entry of ``blockStateCalls`` becomes a block, built by the node's block pipeline
+(``BlockBuilder``, sealed with ``seal_header``): its header starts from the block overrides
 (gaps in the numbers are filled with empty blocks, timestamps default to +12 s), the state
 overrides are applied (``movePrecompileToAddress`` moves a precompile for that block), then
-each call runs as an unsigned transaction built the way the reference client builds it, so
-that transaction hashes, receipts, state roots and block hashes agree with it. Without
+each call runs through the transaction pipeline as an unsigned transaction built the way the
+reference client builds it, so that transaction hashes, receipts, state roots and block
+hashes agree with it. Without
 ``validation`` nonces are not checked and the base fee defaults to 0; with it the base fee
 follows EIP-1559 from the parent and every transaction check applies. ``traceTransfers`` adds
 an ERC-7528-style ``Transfer`` log from ``0xeeee…eeee`` for every value transfer. Errors use
@@ -14,29 +16,23 @@ the execution-apis -380xx codes.
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ethrex import rlp
-from ethrex.blockchain.validation import (
-    INITIAL_BASE_FEE,
-    compute_base_fee,
-    compute_excess_blob_gas,
-)
-from ethrex.evm.env import BlockEnv, TxEnv
-from ethrex.evm.errors import OutOfGas, Revert
-from ethrex.evm.frame import Frame
-from ethrex.evm.opcodes.system import compute_create_address, delegated_address
+from ethrex.errors import InvalidTransaction
+from ethrex.evm.env import BlockEnv
+from ethrex.evm.errors import Revert
 from ethrex.evm.precompiles import precompiles_for
-from ethrex.evm.vm import make_context, process_create, process_message
-from ethrex.execution import system_calls
-from ethrex.execution.apply import apply_authorizations
-from ethrex.execution.block import GAS_PER_BLOB, GWEI, blob_base_fee
-from ethrex.execution.tx_validation import calldata_floor_gas, intrinsic_gas
-from ethrex.forks import ForkRules
+from ethrex.execution import errors as tx_errors
+from ethrex.execution.block import BlockBuilder, BlockContext, seal_header
+from ethrex.execution.fee_market import blob_base_fee, compute_excess_blob_gas, next_base_fee
+from ethrex.execution.overrides import InvalidOverride, apply_state_overrides
+from ethrex.execution.transaction import TxOptions
 from ethrex.primitives import EMPTY_LIST_HASH, keccak256
 from ethrex.rpc import params as P
 from ethrex.rpc.call import (
+    RPC_GAS_CAP,
     CallArgs,
-    _halt_message,
+    halt_message,
     parse_call_args,
+    parse_state_overrides,
 )
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.errors import (
@@ -50,25 +46,21 @@ from ethrex.rpc.errors import (
 from ethrex.rpc.server import blocking
 from ethrex.rpc.types import block_json, data, qty, transaction_json
 from ethrex.state import StateDB
-from ethrex.trie import EMPTY_ROOT, ordered_root
+from ethrex.trie import EMPTY_ROOT
 from ethrex.types.block import Block, encode_block
 from ethrex.types.header import Header
-from ethrex.types.receipt import Log, Receipt, encode_receipt, logs_bloom
 from ethrex.types.transactions import (
     BlobTransaction,
     FeeMarketTransaction,
     LegacyTransaction,
     SetCodeTransaction,
     Transaction,
-    encode_transaction,
     transaction_hash,
 )
-from ethrex.types.withdrawal import Withdrawal, withdrawal_fields
+from ethrex.types.withdrawal import Withdrawal
 
 MAX_SIMULATE_BLOCKS = 256
 TIMESTAMP_INCREMENT = 12
-RPC_GAS_CAP = 50_000_000  # the reference client's --rpc.gascap default: a pool for all calls
-U64 = 2**64
 
 # ERC-7528: the pseudo-address that stands for ether in token-style Transfer logs.
 ETH_TRANSFER_ADDRESS = b"\xee" * 20
@@ -83,39 +75,71 @@ INSUFFICIENT_FUNDS = -38014
 BLOCK_GAS_LIMIT_REACHED = -38015
 BLOCK_NUMBER_INVALID = -38020
 BLOCK_TIMESTAMP_INVALID = -38021
+SENDER_NOT_EOA = -38024
 MAX_INIT_CODE_SIZE = -38025
 CLIENT_LIMIT_EXCEEDED = -38026
 VM_ERROR = -32015
 REVERTED = 3
 
 
-class _TxError(Exception):
-    """A call that cannot be a transaction at all: the whole request fails with ``code``."""
+# The execution-apis code of each kind of invalid transaction (others: INTERNAL_ERROR).
+TX_ERROR_CODES: tuple[tuple[type[InvalidTransaction], int], ...] = (
+    (tx_errors.NonceTooLow, NONCE_TOO_LOW),
+    (tx_errors.NonceTooHigh, NONCE_TOO_HIGH),
+    (tx_errors.SenderNotEOA, SENDER_NOT_EOA),
+    (tx_errors.FeeCapTooLow, FEE_CAP_TOO_LOW),
+    (tx_errors.TipAboveFeeCap, INVALID_PARAMS),
+    (tx_errors.InsufficientFunds, INSUFFICIENT_FUNDS),
+    (tx_errors.IntrinsicGasTooLow, INTRINSIC_GAS),
+    (tx_errors.InitCodeTooLarge, MAX_INIT_CODE_SIZE),
+)
 
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+SimLog = tuple[bytes, tuple[bytes, ...], bytes, int, bool]  # ..., index in the block, transfer
 
 
 class SimState(StateDB):
     """A ``StateDB`` that numbers every log across the block (reverted ones too, as the
-    reference tracer does) and, with ``trace_transfers``, logs each value transfer."""
+    reference tracer does) and, with ``trace_transfers``, records each value transfer as an
+    ERC-7528 ``Transfer`` log. The transfer logs stay out of ``logs`` (receipts never see
+    them); a reverted frame drops its own."""
 
-    __slots__ = ("trace_transfers", "log_count")
+    __slots__ = ("trace_transfers", "log_count", "log_numbers", "transfers")
+
+    def __init__(self, backend: Any, trace_transfers: bool) -> None:
+        StateDB.__init__(self, backend)
+        self.trace_transfers = trace_transfers
+        self.log_count = 0
+        self.log_numbers: list[int] = []  # the block-wide number of each entry of ``logs``
+        self.transfers: list[tuple[int, SimLog]] = []  # (journal length then, log)
+
+    def begin_transaction(self) -> None:
+        StateDB.begin_transaction(self)
+        self.log_numbers = []
+        self.transfers = []
+
+    def revert(self, snapshot: int) -> None:
+        StateDB.revert(self, snapshot)
+        del self.log_numbers[len(self.logs):]
+        while self.transfers and self.transfers[-1][0] > snapshot:
+            self.transfers.pop()
 
     def add_log(self, address: bytes, topics: tuple[bytes, ...], data: bytes) -> None:
         StateDB.add_log(self, address, topics, data)
-        self.logs[-1] = (address, topics, data, self.log_count, False)
+        self.log_numbers.append(self.log_count)
         self.log_count += 1
 
     def transfer(self, sender: bytes, recipient: bytes, amount: int) -> None:
         StateDB.transfer(self, sender, recipient, amount)
         if self.trace_transfers and amount > 0:
             topics = (TRANSFER_TOPIC, bytes(12) + sender, bytes(12) + recipient)
-            StateDB.add_log(self, ETH_TRANSFER_ADDRESS, topics, amount.to_bytes(32, "big"))
-            self.logs[-1] = (ETH_TRANSFER_ADDRESS, topics, amount.to_bytes(32, "big"),
-                             self.log_count, True)
+            log = (ETH_TRANSFER_ADDRESS, topics, amount.to_bytes(32, "big"), self.log_count, True)
+            self.transfers.append((len(self.journal), log))
             self.log_count += 1
+
+    def transaction_logs(self) -> list[SimLog]:
+        """The last transaction's logs and transfer logs, in the order they happened."""
+        real = [(a, t, d, n, False) for (a, t, d), n in zip(self.logs, self.log_numbers)]
+        return sorted(real + [log for _, log in self.transfers], key=lambda log: log[3])
 
 
 @dataclass(slots=True)
@@ -142,7 +166,7 @@ class SimBlock:
 @dataclass(slots=True)
 class CallOutcome:
     return_data: bytes
-    logs: list[tuple[bytes, tuple[bytes, ...], bytes, int, bool]]
+    logs: list[SimLog]
     gas_used: int
     max_used_gas: int
     error: Exception | None
@@ -235,60 +259,6 @@ def sanitize_chain(blocks: list[SimBlock], base: Header) -> list[SimBlock]:
     return out
 
 
-def apply_state_overrides(state: StateDB, overrides: Any,
-                          precompiles: dict[bytes, Any]) -> None:
-    """Balance, nonce, code and storage per account; a precompile address that is overridden
-    stops being a precompile, and ``movePrecompileToAddress`` re-homes it (for this block)."""
-    if not overrides:
-        return
-    parsed = [(P.address(k, 0), v) for k, v in overrides.items()]
-    keys = {address for address, _ in parsed}
-    moved_to: set[bytes] = set()
-    state.begin_transaction()
-    for address, account in parsed:
-        shown = "0x" + address.hex()
-        if not isinstance(account, dict):
-            raise invalid_params(f"invalid argument 0: bad override for {shown}")
-        if address in moved_to:
-            raise server_error(f"account {shown} has already been overridden by a precompile")
-        precompile = precompiles.get(address)
-        destination = account.get("movePrecompileToAddress")
-        if destination is not None:
-            target = P.address(destination, 0)
-            if precompile is None:
-                raise server_error(f"account {shown} is not a precompile")
-            if target in keys:
-                raise server_error(f"account 0x{target.hex()} is already overridden")
-            precompiles[target] = precompile
-            moved_to.add(target)
-        if precompile is not None:
-            del precompiles[address]
-        if account.get("nonce") is not None:
-            nonce = P.quantity(account["nonce"], 0, 64)
-            info = state.get_account(address)
-            state._put(address, (nonce, 0, keccak256(b"")) if info is None
-                       else (nonce, info[1], info[2]))
-        if account.get("code") is not None:
-            state.set_code(address, P.hex_data(account["code"], 0))
-        if account.get("balance") is not None:
-            state.set_balance(address, P.quantity(account["balance"], 0))
-        if account.get("state") is not None and account.get("stateDiff") is not None:
-            raise server_error(f"account {shown} has both 'state' and 'stateDiff'")
-        for key in ("state", "stateDiff"):
-            if account.get(key) is not None and not isinstance(account[key], dict):
-                raise invalid_params(f"invalid argument 0: {key} of {shown} must be an object")
-        if account.get("state") is not None:
-            state.wipe_storage(address)
-            for key, value in account["state"].items():
-                state.set_storage(address, P.storage_key(key, 0),
-                                  int.from_bytes(P.hash32(value, 0), "big"))
-        if account.get("stateDiff") is not None:
-            for key, value in account["stateDiff"].items():
-                state.set_storage(address, P.storage_key(key, 0),
-                                  int.from_bytes(P.hash32(value, 0), "big"))
-    state.finalize_transaction(False)
-
-
 def build_transaction(args: CallArgs, raw: dict[str, Any], chain_id: int) -> Transaction:
     """The unsigned transaction the call stands for (dynamic-fee unless ``gasPrice`` is given,
     blob or set-code when those fields are there)."""
@@ -318,16 +288,13 @@ class Simulator:
         self.chain = view.chain
         self.base = base
         self.validate = validate
-        state = SimState(view.state(base).backend)
-        state.trace_transfers = trace
-        state.log_count = 0
-        self.state = state
+        self.state = SimState(view.state(base).backend, trace)
         self.pool = RPC_GAS_CAP
         self.chain_id = view.chain.config.chain_id
         self.base_rules = view.rules(base)
         self.hashes: dict[int, bytes] = {}  # number -> hash of the simulated blocks so far
         self.chain_hash = view.chain.block_hash_getter(base)
-        self.deposit_contract = view.chain.block_context(base).deposit_contract
+        self.hooks = view.chain.hooks
 
     # -- headers ---------------------------------------------------------------------------
 
@@ -365,20 +332,20 @@ class Simulator:
 
     def process_block(self, block: SimBlock, parent: Header, coinbase: bytes, difficulty: int,
                       gas_limit: int) -> tuple[Block, list[CallOutcome], list[bytes]]:
+        """One simulated block through the block pipeline (``BlockBuilder``): state overrides,
+        system calls, each call as an unsigned transaction, rewards, withdrawals, requests,
+        then the header sealed with every commitment."""
         o = block.overrides
         number, timestamp = o.number, o.time
         if number is None or timestamp is None:
             raise RpcError(INTERNAL_ERROR, "simulated block without number or time")
-        draft = Header(parent.hash(), EMPTY_LIST_HASH, coinbase, EMPTY_ROOT, EMPTY_ROOT,
-                       EMPTY_ROOT, bytes(256), difficulty, number, gas_limit, 0, timestamp, b"",
-                       o.prev_randao or bytes(32), bytes(8))
-        rules = self.chain.rules_for(draft)
+        rules = self.chain.rules_at(number, timestamp, parent.hash())
         base_fee = None
         if rules.has_base_fee:
             if o.base_fee is not None:
                 base_fee = o.base_fee
             elif self.validate:
-                base_fee = _next_base_fee(parent)
+                base_fee = next_base_fee(parent, rules)
             else:
                 base_fee = 0
         excess = None
@@ -388,30 +355,37 @@ class Simulator:
             if parent.excess_blob_gas is not None:
                 excess = compute_excess_blob_gas(parent, rules)
             beacon_root = o.beacon_root or bytes(32)
-        blob_price = blob_base_fee(excess or 0, rules) if rules.has_blobs else 0
-        if o.blob_base_fee is not None:
-            blob_price = o.blob_base_fee
+        draft = Header(parent.hash(), EMPTY_LIST_HASH, coinbase, EMPTY_ROOT, EMPTY_ROOT,
+                       EMPTY_ROOT, bytes(256), difficulty, number, gas_limit, 0, timestamp, b"",
+                       o.prev_randao or bytes(32), bytes(8), base_fee_per_gas=base_fee,
+                       excess_blob_gas=excess, parent_beacon_block_root=beacon_root)
+        blob_price = o.blob_base_fee
+        if blob_price is None:
+            blob_price = blob_base_fee(excess or 0, rules) if rules.has_blobs else 0
         env = BlockEnv(
             chain_id=self.chain_id, coinbase=coinbase, number=number, timestamp=timestamp,
             gas_limit=gas_limit, difficulty=difficulty, prev_randao=draft.prev_randao,
             base_fee_per_gas=base_fee or 0, excess_blob_gas=excess or 0,
-            parent_beacon_block_root=beacon_root, block_hash=self._hash_getter(number),
+            blob_base_fee=blob_price, parent_beacon_block_root=beacon_root,
+            block_hash=self._hash_getter(number),
         )
-        precompiles = dict(precompiles_for(self.base_rules))
         state = self.state
-        apply_state_overrides(state, block.state_overrides, precompiles)
-        if rules.has_history_contract:
-            system_calls.process_parent_hash(state, env, rules, parent.hash())
-        if rules.has_beacon_root and beacon_root is not None:
-            system_calls.process_beacon_root(state, env, rules, beacon_root)
+        precompiles = dict(precompiles_for(self.base_rules))
+        overrides = parse_state_overrides(block.state_overrides, 0)
+        if overrides:
+            try:
+                apply_state_overrides(state, overrides, precompiles)
+            except InvalidOverride as exc:
+                raise server_error(str(exc)) from None
+        ctx = BlockContext(self.chain_id, parent.hash(), env.block_hash, hooks=self.hooks)
+        builder = BlockBuilder(state, draft, rules, ctx, env)
+        builder.begin()
+        options = TxOptions(check_nonce=self.validate, no_base_fee=not self.validate,
+                            precompiles=precompiles)
 
         state.log_count = 0
-        txs: list[Transaction] = []
         senders: list[bytes] = []
-        receipts: list[Receipt] = []
         outcomes: list[CallOutcome] = []
-        gas_used = 0
-        blob_gas_used = 0
         for raw in block.calls:
             args = parse_call_args(raw, 0)
             raw_chain = raw.get("chainId")
@@ -420,228 +394,32 @@ class Simulator:
                                f"{P.quantity(raw_chain, 0)}, want={self.chain_id})")
             if args.nonce is None:
                 args = replace(args, nonce=state.get_nonce(args.sender))
+            gas_used = builder.gas_used
             gas = args.gas if args.gas is not None else gas_limit - gas_used
             if gas_used + gas > gas_limit:
                 raise RpcError(BLOCK_GAS_LIMIT_REACHED,
                                f"block gas limit reached: {gas_used} >= {gas_limit}")
-            if args.gas_price is not None and (args.max_fee is not None
-                                               or args.max_priority_fee is not None):
-                raise invalid_params("both gasPrice and (maxFeePerGas or maxPriorityFeePerGas) "
-                                     "specified")
             gas = min(gas, self.pool)
-            args = replace(args, gas=gas)
-            tx = build_transaction(args, raw, self.chain_id)
+            tx = build_transaction(replace(args, gas=gas), raw, self.chain_id)
             try:
-                outcome, used, blob_gas = self.apply_call(args, tx, env, rules, precompiles,
-                                                          blob_price, base_fee)
-            except _TxError as exc:
-                raise RpcError(exc.code, f"err: {exc} (supplied gas {gas})") from None
-            gas_used += used
-            blob_gas_used += blob_gas
-            txs.append(tx)
+                result = builder.apply(tx, args.sender, options)
+            except InvalidTransaction as exc:
+                code = next((c for kind, c in TX_ERROR_CODES if isinstance(exc, kind)),
+                            INTERNAL_ERROR)
+                raise RpcError(code, f"err: {exc} (supplied gas {gas})") from None
+            self.pool -= result.gas_used
             senders.append(args.sender)
-            outcomes.append(outcome)
-            real = tuple(Log(a, t, d) for a, t, d, _, synthetic in outcome.logs if not synthetic)
-            receipts.append(Receipt(tx.TYPE, outcome.error is None, None, gas_used,
-                                    logs_bloom(real), real))
+            logs = state.transaction_logs() if result.succeeded else []
+            outcomes.append(CallOutcome(result.output, logs, result.gas_used,
+                                        result.max_used_gas, result.error))
 
-        if difficulty:
-            # A header with difficulty is finalised the proof-of-work way: the miner's reward
-            # (the reference client picks the engine by the difficulty, not the fork).
-            state.begin_transaction()
-            state.add_balance(coinbase, rules.block_reward)
-            state.finalize_transaction(False)
         withdrawals = o.withdrawals if rules.has_withdrawals else None
-        if withdrawals:
-            state.begin_transaction()
-            for w in withdrawals:
-                if w.amount:
-                    state.add_balance(w.address, w.amount * GWEI)
-            state.finalize_transaction(False)
-        requests_hash = None
-        if rules.has_requests:
-            requests = system_calls.process_requests(state, env, rules, receipts,
-                                                     self.deposit_contract)
-            requests_hash = system_calls.compute_requests_hash(requests)
-        bloom = 0
-        for r in receipts:
-            bloom |= int.from_bytes(r.bloom, "big")
-        header = replace(
-            draft,
-            state_root=state.state_root(),
-            transactions_root=ordered_root([encode_transaction(tx) for tx in txs]),
-            receipts_root=ordered_root([encode_receipt(r) for r in receipts]),
-            logs_bloom=bloom.to_bytes(256, "big"),
-            gas_used=gas_used,
-            base_fee_per_gas=base_fee,
-            withdrawals_root=None if withdrawals is None else ordered_root(
-                [rlp.encode(withdrawal_fields(w)) for w in withdrawals]),
-            blob_gas_used=blob_gas_used if rules.has_blobs else None,
-            excess_blob_gas=excess,
-            parent_beacon_block_root=beacon_root,
-            requests_hash=requests_hash,
-        )
-        return Block(header, tuple(txs), (), withdrawals), outcomes, senders
-
-    # -- one call ---------------------------------------------------------------------------
-
-    def apply_call(self, args: CallArgs, tx: Transaction, env: BlockEnv, rules: ForkRules,
-                   precompiles: dict[bytes, Any], blob_price: int,
-                   base_fee: int | None) -> tuple[CallOutcome, int, int]:
-        """Run ``args`` as a transaction message (the reference client's state transition with
-        ``NoBaseFee`` unless validating); ``_TxError`` when it cannot be included."""
-        state = self.state
-        sender = args.sender
-        gas = args.gas or 0
-        # Message prices: a legacy price is all three; otherwise cap/tip, and the price paid
-        # is min(tip + base fee, cap) unless both are zero.
-        if args.gas_price is not None:
-            gas_price = fee_cap = tip = args.gas_price
-        else:
-            fee_cap = args.max_fee or 0
-            tip = args.max_priority_fee or 0
-            gas_price = 0
-            if fee_cap or tip:
-                gas_price = min(tip + (base_fee or 0), fee_cap)
-        state.begin_transaction()
-        nonce = state.get_nonce(sender)
-        if self.validate:
-            if nonce < args.nonce:
-                raise _TxError(NONCE_TOO_HIGH, f"nonce too high: address 0x{sender.hex()}, "
-                               f"tx: {args.nonce} state: {nonce}")
-            if nonce > args.nonce:
-                raise _TxError(NONCE_TOO_LOW, f"nonce too low: address 0x{sender.hex()}, "
-                               f"tx: {args.nonce} state: {nonce}")
-            if nonce + 1 >= U64:
-                raise _TxError(INTERNAL_ERROR, f"nonce has max value: address 0x{sender.hex()}, "
-                               f"nonce: {nonce}")
-        no_base_fee = not self.validate
-        if rules.has_base_fee and not (no_base_fee and fee_cap == 0 and tip == 0):
-            if fee_cap < tip:
-                raise _TxError(INVALID_PARAMS, f"max priority fee per gas higher than max fee "
-                               f"per gas: address 0x{sender.hex()}, maxPriorityFeePerGas: {tip}, "
-                               f"maxFeePerGas: {fee_cap}")
-            if fee_cap < (base_fee or 0):
-                raise _TxError(FEE_CAP_TOO_LOW, f"max fee per gas less than block base fee: "
-                               f"address 0x{sender.hex()}, maxFeePerGas: {fee_cap}, "
-                               f"baseFee: {base_fee}")
-        blob_hashes = args.blob_hashes
-        blob_gas = GAS_PER_BLOB * len(blob_hashes)
-        blob_cap = args.max_fee_per_blob_gas or 0
-        if isinstance(tx, BlobTransaction):
-            if not args.to:
-                raise _TxError(INTERNAL_ERROR, "blob transaction of type create")
-            if not blob_hashes:
-                raise _TxError(INTERNAL_ERROR, "blob transaction missing blob hashes")
-            for i, h in enumerate(blob_hashes):
-                if h[:1] != b"\x01":
-                    raise _TxError(INTERNAL_ERROR, f"blob {i} has invalid hash version")
-        if rules.has_blobs and blob_gas and not (no_base_fee and blob_cap == 0):
-            if blob_cap < blob_price:
-                raise _TxError(INTERNAL_ERROR, f"max fee per blob gas less than block blob gas "
-                               f"fee: address 0x{sender.hex()} blobGasFeeCap: {blob_cap}, "
-                               f"blobBaseFee: {blob_price}")
-        if isinstance(tx, SetCodeTransaction):
-            if not args.to:
-                raise _TxError(INTERNAL_ERROR, "set code transaction of type create")
-            if not tx.authorization_list:
-                raise _TxError(INTERNAL_ERROR, "empty authorization list")
-        # Buy the gas.
-        balance = state.get_balance(sender)
-        want = gas * fee_cap + args.value + blob_gas * blob_cap
-        if balance < want:
-            raise _TxError(INSUFFICIENT_FUNDS, f"insufficient funds for gas * price + value: "
-                           f"address 0x{sender.hex()} have {balance} want {want}")
-        if gas > self.pool:
-            raise _TxError(INTERNAL_ERROR, "gas limit reached")
-        self.pool -= gas
-        state.set_balance(sender, balance - gas * gas_price - blob_gas * blob_price)
-        intrinsic = intrinsic_gas(tx, rules)
-        if gas < intrinsic:
-            raise _TxError(INTRINSIC_GAS, f"intrinsic gas too low: have {gas}, want {intrinsic}")
-        floor = calldata_floor_gas(tx, rules)
-        if gas < floor:
-            raise _TxError(INTRINSIC_GAS, f"insufficient gas for floor data gas cost: have "
-                           f"{gas}, want {floor}")
-        if args.value and state.get_balance(sender) < args.value:
-            raise _TxError(INSUFFICIENT_FUNDS, f"insufficient funds for transfer: address "
-                           f"0x{sender.hex()}")
-        if not args.to and rules.has_init_code_limit and len(args.data) > rules.max_init_code_size:
-            raise _TxError(MAX_INIT_CODE_SIZE, f"max initcode size exceeded: code size "
-                           f"{len(args.data)} limit {rules.max_init_code_size}")
-
-        ctx = make_context(state, rules, env, TxEnv(sender, gas_price, blob_hashes), blob_price)
-        standard = ctx.precompiles
-        ctx.precompiles = precompiles
-        if rules.has_access_lists:
-            state.warm_address(sender)
-            if args.to:
-                state.warm_address(args.to)
-            for address in standard:
-                state.warm_address(address)
-            if rules.has_warm_coinbase:
-                state.warm_address(env.coinbase)
-            for address, keys in args.access_list or ():
-                state.warm_address(address)
-                for key in keys:
-                    state.warm_slot(address, int.from_bytes(key, "big"))
-        left = gas - intrinsic
-        if not args.to:
-            address = compute_create_address(sender, nonce)
-            state.warm_address(address)
-            if nonce + 1 >= U64:
-                frame = None
-                error: Exception | None = OutOfGas("nonce uint64 overflow")
-                output = b""
-            elif state.get_nonce(address) or state.get_code(address) or \
-                    state.has_storage(address):
-                state.increment_nonce(sender)
-                frame, error, output, left = None, OutOfGas("contract address collision"), b"", 0
-            else:
-                state.increment_nonce(sender)
-                frame = Frame(ctx, sender, address, address, args.value, b"", args.data, left, 0,
-                              False)
-                process_create(frame)
-        else:
-            info = state.get_account(sender)
-            state._put(sender, ((nonce + 1) % U64, info[1] if info else 0,
-                                info[2] if info else keccak256(b"")))
-            if isinstance(tx, SetCodeTransaction) and rules.has_delegation:
-                apply_authorizations(state, tx, env, rules)
-            code = state.get_code(args.to)
-            code_address = args.to
-            delegate = delegated_address(code) if rules.has_delegation else None
-            if delegate is not None:
-                state.warm_address(delegate)
-                code = state.get_code(delegate)
-                code_address = delegate
-            frame = Frame(ctx, sender, args.to, code_address, args.value, args.data, code, left,
-                          0, False, True, delegate is not None)
-            process_message(frame)
-        if frame is not None:
-            left, error, output = frame.gas, frame.error, frame.output
-        used = gas - left
-        peak = used
-        used -= min(used // rules.max_refund_quotient, state.refund)
-        if used < floor:
-            used = floor
-        peak = max(peak, floor)
-        self.pool += gas - used
-        state.add_balance(sender, (gas - used) * gas_price)
-        if not (no_base_fee and fee_cap == 0 and tip == 0):
-            priority = gas_price - (base_fee or 0) if rules.has_base_fee else gas_price
-            state.add_balance(env.coinbase, used * max(priority, 0))
-            state.touch(env.coinbase)
-        logs = list(state.logs) if error is None else []
-        state.finalize_transaction(rules.has_state_clearing)
-        return CallOutcome(output, logs, used, peak, error), used, blob_gas
-
-
-def _next_base_fee(parent: Header) -> int:
-    """EIP-1559 base fee of the child (the London block starts at the initial base fee)."""
-    if parent.base_fee_per_gas is None:
-        return INITIAL_BASE_FEE
-    return compute_base_fee(parent.gas_limit, parent.gas_used, parent.base_fee_per_gas)
+        # A header with difficulty is finalised the proof-of-work way: the miner's reward
+        # (the reference client picks the engine by the difficulty, not the fork).
+        output = builder.finish(withdrawals, (), block_reward=bool(difficulty))
+        header = seal_header(draft, builder.transactions, withdrawals, output,
+                             state.state_root(), rules)
+        return Block(header, tuple(builder.transactions), (), withdrawals), outcomes, senders
 
 
 def _log_json(log: tuple[Any, ...], header: Header, block_hash: bytes, tx_hash: bytes,
@@ -668,7 +446,7 @@ def _call_json(outcome: CallOutcome, header: Header, block_hash: bytes, tx_hash:
         err = reverted(outcome.return_data)
         out["error"] = {"message": err.message, "code": REVERTED, "data": err.data}
     elif outcome.error is not None:
-        out["error"] = {"message": _halt_message(outcome.error), "code": VM_ERROR}
+        out["error"] = {"message": halt_message(outcome.error), "code": VM_ERROR}
     return out
 
 

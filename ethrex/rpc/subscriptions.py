@@ -92,13 +92,10 @@ class SubscriptionHandlers:
             last, last_hash = head, head_hash
 
     async def _pending(self, conn: Any, sub_id: str, full: bool) -> None:
-        mempool = getattr(self.view.ctx, "mempool", None)
-        hashes = getattr(mempool, "pending_hashes", None)
-        seen: set[bytes] = set(hashes()) if callable(hashes) else set()
+        hashes = self.view.ctx.mempool.pending_hashes
+        seen: set[bytes] = set(hashes())
         while True:
             await asyncio.sleep(POLL_INTERVAL * 4)
-            if not callable(hashes):
-                continue
             current = list(hashes())
             for h in current:
                 if h not in seen:

@@ -1,41 +1,22 @@
 """Tracers for ``debug_trace*``: geth's struct logger, ``callTracer`` and ``prestateTracer``.
 
-A tracer re-executes with an instrumented copy of the fork's opcode table
-(``ethrex.evm.table.tables_for``): each handler is wrapped to record the step before it runs.
-``execute_call`` then selects the interpreter loop that sends every opcode through the table
-(the fast loop runs PUSH, DUP, SWAP, jumps and a few more inline).
+A tracer is a ``ethrex.execution.transaction.Tracer``: the transaction pipeline runs with an
+instrumented copy of the fork's opcode table (``ethrex.evm.table.tables_for``), each handler
+wrapped to record the step around it, in the interpreter loop that sends every opcode through
+the table (the fast loop runs PUSH, DUP, SWAP, jumps and a few more inline).
 """
 
 from typing import Any
 
-from ethrex.evm.frame import Frame
-from ethrex.evm.table import tables_for
+from ethrex.evm.errors import Revert
+from ethrex.evm.table import OPCODE_NAMES, tables_for
+from ethrex.execution.transaction import Frame, TransactionResult
 from ethrex.forks import ForkRules
-
-OPCODE_NAMES: dict[int, str] = {
-    0x00: "STOP", 0x01: "ADD", 0x02: "MUL", 0x03: "SUB", 0x04: "DIV", 0x05: "SDIV", 0x06: "MOD",
-    0x07: "SMOD", 0x08: "ADDMOD", 0x09: "MULMOD", 0x0A: "EXP", 0x0B: "SIGNEXTEND", 0x10: "LT",
-    0x11: "GT", 0x12: "SLT", 0x13: "SGT", 0x14: "EQ", 0x15: "ISZERO", 0x16: "AND", 0x17: "OR",
-    0x18: "XOR", 0x19: "NOT", 0x1A: "BYTE", 0x1B: "SHL", 0x1C: "SHR", 0x1D: "SAR", 0x1E: "CLZ",
-    0x20: "KECCAK256", 0x30: "ADDRESS", 0x31: "BALANCE", 0x32: "ORIGIN", 0x33: "CALLER",
-    0x34: "CALLVALUE", 0x35: "CALLDATALOAD", 0x36: "CALLDATASIZE", 0x37: "CALLDATACOPY",
-    0x38: "CODESIZE", 0x39: "CODECOPY", 0x3A: "GASPRICE", 0x3B: "EXTCODESIZE",
-    0x3C: "EXTCODECOPY", 0x3D: "RETURNDATASIZE", 0x3E: "RETURNDATACOPY", 0x3F: "EXTCODEHASH",
-    0x40: "BLOCKHASH", 0x41: "COINBASE", 0x42: "TIMESTAMP", 0x43: "NUMBER", 0x44: "PREVRANDAO",
-    0x45: "GASLIMIT", 0x46: "CHAINID", 0x47: "SELFBALANCE", 0x48: "BASEFEE", 0x49: "BLOBHASH",
-    0x4A: "BLOBBASEFEE", 0x50: "POP", 0x51: "MLOAD", 0x52: "MSTORE", 0x53: "MSTORE8",
-    0x54: "SLOAD", 0x55: "SSTORE", 0x56: "JUMP", 0x57: "JUMPI", 0x58: "PC", 0x59: "MSIZE",
-    0x5A: "GAS", 0x5B: "JUMPDEST", 0x5C: "TLOAD", 0x5D: "TSTORE", 0x5E: "MCOPY", 0x5F: "PUSH0",
-    0xF0: "CREATE", 0xF1: "CALL", 0xF2: "CALLCODE", 0xF3: "RETURN", 0xF4: "DELEGATECALL",
-    0xF5: "CREATE2", 0xFA: "STATICCALL", 0xFD: "REVERT", 0xFE: "INVALID", 0xFF: "SELFDESTRUCT",
-}
-OPCODE_NAMES.update({0x60 + i: f"PUSH{i + 1}" for i in range(32)})
-OPCODE_NAMES.update({0x80 + i: f"DUP{i + 1}" for i in range(16)})
-OPCODE_NAMES.update({0x90 + i: f"SWAP{i + 1}" for i in range(16)})
-OPCODE_NAMES.update({0xA0 + i: f"LOG{i}" for i in range(5)})
+from ethrex.rpc.call import halt_message
 
 CALL_OPS = {0xF1: "CALL", 0xF2: "CALLCODE", 0xF4: "DELEGATECALL", 0xFA: "STATICCALL"}
 CREATE_OPS = {0xF0: "CREATE", 0xF5: "CREATE2"}
+LOG_OPS = range(0xA0, 0xA5)
 
 
 def _word(value: int) -> str:
@@ -53,6 +34,9 @@ class StructLogger:
         self.with_return = bool(options.get("enableReturnData", False))
         self.logs: list[dict[str, Any]] = []
         self._storage: dict[bytes, dict[str, str]] = {}
+
+    def on_step(self, frame: Frame, pc: int, op: int, gas: int) -> None:
+        """Steps are recorded by the wrapped handlers."""
 
     def tables(self, rules: ForkRules) -> list[Any]:
         handlers, gas_table, _, _ = tables_for(rules)
@@ -121,14 +105,37 @@ class CallTracer:
         self.stack = [{"type": kind, "from": "0x" + sender.hex(), "to": "0x" + to.hex(),
                        "value": hex(value), "gas": hex(gas), "input": "0x" + data.hex()}]
 
+    def on_step(self, frame: Frame, pc: int, op: int, gas: int) -> None:
+        """Calls are recorded by the wrapped handlers."""
+
     def tables(self, rules: ForkRules) -> list[Any]:
         handlers, gas_table, _, _ = tables_for(rules)
         wrapped = list(handlers)
+        if self.with_log:
+            for op in LOG_OPS:
+                wrapped[op] = self._wrap_log(handlers[op])
         if self.only_top:
             return wrapped
         for op in (*CALL_OPS, *CREATE_OPS, 0xFF):
             wrapped[op] = self._wrap(op, handlers[op], gas_table[op])
         return wrapped
+
+    def _wrap_log(self, handler: Any) -> Any:
+        """``withLog``: each log in the frame that emitted it, with its position among the
+        frame's calls."""
+
+        def traced(frame: Frame) -> None:
+            handler(frame)
+            if self.only_top and frame.depth:
+                return
+            address, topics, payload = frame.state.logs[-1][:3]
+            node = self.stack[-1]
+            node.setdefault("logs", []).append({
+                "address": "0x" + address.hex(), "topics": ["0x" + t.hex() for t in topics],
+                "data": "0x" + payload.hex(), "position": hex(len(node.get("calls", ()))),
+            })
+
+        return traced
 
     def _wrap(self, op: int, handler: Any, static_gas: int) -> Any:
         def traced(frame: Frame) -> None:
@@ -179,17 +186,29 @@ class CallTracer:
                     node["to"] = "0x" + stack[-1].to_bytes(32, "big")[12:].hex()
                 else:
                     node["error"] = "contract creation failed"
+            if "error" in node:
+                _drop_logs(node)  # a failed frame's logs (and its children's) are reverted
 
         return traced
 
-    def result(self, gas_used: int, error: Exception | None, reverted: bool,
-               output: bytes) -> dict[str, Any]:
+    def result(self, result: TransactionResult) -> dict[str, Any]:
+        """The call tree, its top frame completed from the transaction's ``result``."""
         top = self.stack[0] if self.stack else {}
-        top["gasUsed"] = hex(gas_used)
-        top["output"] = "0x" + output.hex()
-        if error is not None:
-            top["error"] = "execution reverted" if reverted else type(error).__name__
+        top["gasUsed"] = hex(result.gas_used)
+        top["output"] = "0x" + result.output.hex()
+        if result.contract_address:
+            top["to"] = "0x" + result.contract_address.hex()
+        if result.error is not None:
+            top["error"] = "execution reverted" if isinstance(result.error, Revert) \
+                else halt_message(result.error)
+            _drop_logs(top)
         return top
+
+
+def _drop_logs(node: dict[str, Any]) -> None:
+    node.pop("logs", None)
+    for child in node.get("calls", ()):
+        _drop_logs(child)
 
 
 def prestate(pre: Any, post: Any) -> dict[str, Any]:

@@ -1,31 +1,18 @@
-"""The ``txpool`` namespace (status, content, contentFrom, inspect) over the node's mempool.
-
-The pool is read through ``pending()`` and ``queued()`` (each ``sender -> transactions``) when
-it has them; a node without a pool reports an empty one.
-"""
+"""The ``txpool`` namespace (status, content, contentFrom, inspect) over the node's mempool,
+read through its ``pending()`` and ``queued()`` (each ``sender -> transactions``)."""
 
 from typing import Any
 
 from ethrex.rpc import params as P
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.types import data, qty, transaction_json
+from ethrex.types.transactions import Transaction
 
-Groups = dict[bytes, list[Any]]
-
-
-def _groups(mempool: Any, name: str) -> Groups:
-    getter = getattr(mempool, name, None)
-    if not callable(getter):
-        return {}
-    out: Groups = {}
-    for sender, txs in dict(getter()).items():
-        out[sender] = [getattr(t, "tx", t) for t in txs]
-    return out
+Groups = dict[bytes, list[Transaction]]
 
 
 def txpool_handlers(view: ChainView) -> dict[str, Any]:
-    def pool() -> Any:
-        return getattr(view.ctx, "mempool", None)
+    mempool = view.ctx.mempool
 
     def by_sender(groups: Groups) -> dict[str, dict[str, Any]]:
         return {
@@ -34,20 +21,17 @@ def txpool_handlers(view: ChainView) -> dict[str, Any]:
         }
 
     def status() -> dict[str, str]:
-        mp = pool()
-        return {"pending": qty(sum(map(len, _groups(mp, "pending").values()))),
-                "queued": qty(sum(map(len, _groups(mp, "queued").values())))}
+        return {"pending": qty(sum(map(len, mempool.pending().values()))),
+                "queued": qty(sum(map(len, mempool.queued().values())))}
 
     def content() -> dict[str, Any]:
-        mp = pool()
-        return {"pending": by_sender(_groups(mp, "pending")),
-                "queued": by_sender(_groups(mp, "queued"))}
+        return {"pending": by_sender(mempool.pending()),
+                "queued": by_sender(mempool.queued())}
 
     def content_from(address: Any) -> dict[str, Any]:
         sender = P.address(address, 0)
-        mp = pool()
-        pending = {k: v for k, v in _groups(mp, "pending").items() if k == sender}
-        queued = {k: v for k, v in _groups(mp, "queued").items() if k == sender}
+        pending = {k: v for k, v in mempool.pending().items() if k == sender}
+        queued = {k: v for k, v in mempool.queued().items() if k == sender}
         return {"pending": by_sender(pending).get(data(sender), {}),
                 "queued": by_sender(queued).get(data(sender), {})}
 
@@ -62,9 +46,8 @@ def txpool_handlers(view: ChainView) -> dict[str, Any]:
                 for sender, txs in groups.items()
             }
 
-        mp = pool()
-        return {"pending": summary(_groups(mp, "pending")),
-                "queued": summary(_groups(mp, "queued"))}
+        return {"pending": summary(mempool.pending()),
+                "queued": summary(mempool.queued())}
 
     return {"txpool_status": status, "txpool_content": content,
             "txpool_contentFrom": content_from, "txpool_inspect": inspect}

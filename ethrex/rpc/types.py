@@ -7,6 +7,7 @@ per-type field sets follow the specification (and geth, which the conformance su
 from typing import Any
 
 from ethrex.evm.opcodes.system import compute_create_address
+from ethrex.execution.fee_market import GAS_PER_BLOB
 from ethrex.types.block import Block, encode_block
 from ethrex.types.header import Header
 from ethrex.types.receipt import Log, Receipt
@@ -22,8 +23,6 @@ from ethrex.types.transactions import (
     transaction_hash,
 )
 from ethrex.types.withdrawal import Withdrawal
-
-GAS_PER_BLOB = 2**17  # EIP-4844
 
 
 def qty(value: int) -> str:

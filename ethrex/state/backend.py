@@ -1,13 +1,13 @@
 """The seam between execution and persistence: what ``StateDB`` reads, and where roots come from.
 
-Today the backend is a plain in-memory dict (state tests, dev chains); the store and a stateless
-witness implement the same five methods later.
+``DictBackend`` holds a whole state in dicts (state tests); ``store_backend.StoreBackend``
+reads the chain store. A stateless witness for the prover implements the same five methods.
 """
 
 from typing import Protocol
 
 from ethrex import rlp
-from ethrex.primitives import EMPTY_HASH
+from ethrex.primitives import EMPTY_HASH, keccak256
 from ethrex.trie import EMPTY_ROOT, secure_root
 
 # (nonce, balance, code_hash): the account fields execution reads. The storage root stays
@@ -67,8 +67,6 @@ class DictBackend:
         self, address: bytes, nonce: int, balance: int, code: bytes, slots: dict[int, int]
     ) -> None:
         """Insert an account (used to build genesis and fixture pre-states)."""
-        from ethrex.primitives import keccak256
-
         code_hash = keccak256(code) if code else EMPTY_HASH
         self.codes[code_hash] = code
         self.accounts[address] = (nonce, balance, code_hash)

@@ -158,6 +158,13 @@ class StateDB:
         self.set_balance(sender, self.get_balance(sender) - amount)
         self.set_balance(recipient, self.get_balance(recipient) + amount)
 
+    def set_nonce(self, address: bytes, nonce: int) -> None:
+        info = self.get_account(address)
+        if info is None:
+            self._put(address, (nonce, 0, EMPTY_HASH))
+        else:
+            self._put(address, (nonce, info[1], info[2]))
+
     def increment_nonce(self, address: bytes) -> None:
         info = self.get_account(address)
         if info is None:
@@ -309,6 +316,17 @@ class StateDB:
                 if self.account_exists(address) and self.is_empty(address):
                     self.destroy_account(address)
         self.journal = []
+
+    def copy(self, cls: "type[StateDB] | None" = None) -> "StateDB":
+        """A new ``StateDB`` (of class ``cls``, a subclass, when given) over the same backend
+        with this one's changes so far; the two then change independently (re-runs of a call:
+        gas estimation, traces)."""
+        other = (cls or StateDB)(self.backend)
+        other.accounts = dict(self.accounts)
+        other.storage = {address: dict(slots) for address, slots in self.storage.items()}
+        other.cleared = set(self.cleared)
+        other.codes = dict(self.codes)
+        return other
 
     def state_root(self) -> bytes:
         """The state root of the backend with this cache applied."""

@@ -11,10 +11,10 @@ This module checks sizes and counts and that each commitment hashes to its versi
 verifying the KZG proofs is the mempool's job (``ckzg``).
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from ethrex import rlp
+from ethrex.crypto.kzg import BYTES_PER_BLOB, CELLS_PER_EXT_BLOB, kzg_to_versioned_hash
 from ethrex.errors import InvalidTransaction, RLPDecodingError
 from ethrex.rlp import Item
 from ethrex.types._fields import read_bytes, read_list, read_uint
@@ -27,11 +27,8 @@ from ethrex.types.transactions import (
     transaction_fields,
 )
 
-BYTES_PER_BLOB = 4096 * 32  # EIP-4844 FIELD_ELEMENTS_PER_BLOB * BYTES_PER_FIELD_ELEMENT
 BYTES_PER_COMMITMENT = 48
 BYTES_PER_PROOF = 48
-CELLS_PER_EXT_BLOB = 128  # EIP-7594
-VERSIONED_HASH_VERSION_KZG = 0x01  # EIP-4844
 WRAPPER_VERSION_CELL_PROOFS = 1  # EIP-7594
 
 
@@ -45,11 +42,6 @@ class BlobTransactionNetwork:
     commitments: tuple[bytes, ...]
     proofs: tuple[bytes, ...]
     wrapper_version: int = 0
-
-
-def kzg_to_versioned_hash(commitment: bytes) -> bytes:
-    """EIP-4844: ``0x01 || sha256(commitment)[1:]``."""
-    return bytes((VERSIONED_HASH_VERSION_KZG,)) + hashlib.sha256(commitment).digest()[1:]
 
 
 def encode_network_transaction(tx: Transaction | BlobTransactionNetwork) -> bytes:

@@ -1,18 +1,20 @@
 """The execution-apis conformance suite (rpc-compat): load the node, replay ``.io`` files.
 
-A node here is the real ``Blockchain`` over an in-memory ``Store`` with ``chain.rlp`` imported
-and ``headfcu.json`` applied, served by ``RpcServer`` with the public handlers (and the engine
-handlers on a JWT port when ``ethrex.rpc.engine`` provides them).
+A node here is the real ``Blockchain`` over an in-memory ``Store`` with ``chain.rlp`` imported,
+in the node's own context (``node_context``: pool, Engine API, executor), served by
+``RpcServer`` with the public handlers and the engine handlers on a JWT port, through which
+``headfcu.json`` is applied.
 """
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ethrex.blockchain.blockchain import Blockchain
-from ethrex.blockchain.context import NodeContext
 from ethrex.primitives import hex_to_bytes
+from ethrex.rpc.context import NodeContext, node_context
 from ethrex.storage import Store
 from ethrex.types.block import decode_blocks
 from ethrex.types.genesis import load_genesis
@@ -24,17 +26,12 @@ def load_node(root: Path) -> NodeContext:
     chain = Blockchain.open(Store.in_memory(), load_genesis(root / "genesis.json"))
     for block in decode_blocks((root / "chain.rlp").read_bytes()):
         chain.add_block(block)
-    ctx = NodeContext(chain=chain, jwt_secret=JWT_SECRET)
-    try:
-        from ethrex.blockchain.mempool import Mempool
-    except ImportError:  # no pool yet: eth_sendRawTransaction answers -32000
-        return ctx
-    ctx.mempool = Mempool(chain)
-    return ctx
+    return node_context(chain, ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec"),
+                        jwt_secret=JWT_SECRET)
 
 
 def forkchoice_from_headfcu(ctx: NodeContext, root: Path) -> dict[str, Any]:
-    """Apply headfcu.json directly (used when no engine handlers exist)."""
+    """Apply headfcu.json to the chain directly (tests that need no engine port)."""
     request = json.loads((root / "headfcu.json").read_text())
     state = request["params"][0]
     ctx.chain.forkchoice_update(hex_to_bytes(state["headBlockHash"]),

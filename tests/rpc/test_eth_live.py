@@ -2,14 +2,15 @@
 WebSocket newHeads + logs subscription that sees a block imported while it is open."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import aiohttp
 import orjson
 
 from ethrex.blockchain.blockchain import Blockchain
-from ethrex.blockchain.context import NodeContext
 from ethrex.rpc.api import rpc_handlers
+from ethrex.rpc.context import node_context
 from ethrex.rpc.server import RpcServer
 from ethrex.storage import Store
 from ethrex.types.block import decode_blocks
@@ -28,7 +29,7 @@ def test_errors_and_subscriptions() -> None:
     for block in blocks[:-1]:
         chain.add_block(block)
     chain.forkchoice_update(blocks[-2].header.hash())
-    ctx = NodeContext(chain=chain)
+    ctx = node_context(chain, ThreadPoolExecutor(1))  # reads only: no thread starts
 
     async def go() -> None:
         server = RpcServer(rpc_handlers(ctx), "127.0.0.1", 0)

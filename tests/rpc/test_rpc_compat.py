@@ -13,9 +13,10 @@ import aiohttp
 import pytest
 
 from ethrex.rpc.api import rpc_handlers
+from ethrex.rpc.engine import engine_handlers
 from ethrex.rpc.server import RpcServer, make_jwt
 from tests.fixtures_root import fixtures_root
-from tests.rpc.compat import JWT_SECRET, compare, forkchoice_from_headfcu, load_node, read_io
+from tests.rpc.compat import JWT_SECRET, compare, load_node, read_io
 
 KNOWN = Path(__file__).with_name("known_failures_rpc_compat.txt")
 
@@ -30,39 +31,24 @@ def known_failures() -> dict[str, str]:
     return out
 
 
-async def _engine_handlers(ctx):  # the engine port, when the Engine API is there
-    try:
-        from ethrex.rpc.engine import engine_handlers
-    except ImportError:
-        return None
-    return engine_handlers(ctx)
-
-
 async def run_suite(root: Path) -> dict[str, str | None]:
     ctx = load_node(root)
-    engine = await _engine_handlers(ctx)
+    engine = engine_handlers(ctx.engine, ctx.executor)
     public = rpc_handlers(ctx)
-    if engine is not None and "testing_buildBlockV1" in engine:
-        public["testing_buildBlockV1"] = engine["testing_buildBlockV1"]
-    servers = [RpcServer(public, "127.0.0.1", 0)]
-    engine_server = None
-    if engine is not None:
-        engine_server = RpcServer(engine, "127.0.0.1", 0, jwt_secret=JWT_SECRET)
-        servers.append(engine_server)
+    public["testing_buildBlockV1"] = engine["testing_buildBlockV1"]
+    engine_server = RpcServer(engine, "127.0.0.1", 0, jwt_secret=JWT_SECRET)
+    servers = [RpcServer(public, "127.0.0.1", 0), engine_server]
     for s in servers:
         await s.start()
     results: dict[str, str | None] = {}
     try:
         async with aiohttp.ClientSession() as session:
             fcu = json.loads((root / "headfcu.json").read_text())
-            if engine_server is not None:
-                headers = {"Authorization": f"Bearer {make_jwt(JWT_SECRET)}"}
-                async with session.post(engine_server.url, json=fcu, headers=headers) as resp:
-                    reply = await resp.json()
-                if "error" in reply:  # fall back rather than test a broken engine here
-                    forkchoice_from_headfcu(ctx, root)
-            else:
-                forkchoice_from_headfcu(ctx, root)
+            headers = {"Authorization": f"Bearer {make_jwt(JWT_SECRET)}"}
+            async with session.post(engine_server.url, json=fcu, headers=headers) as resp:
+                reply = await resp.json()
+            assert reply.get("result", {}).get("payloadStatus", {}).get("status") == "VALID", \
+                f"headfcu.json through the engine port: {reply}"
             # The suite's files run in name order: sendRawTransaction files fill the pool that
             # txpool_* and testing_* files read.
             for path in sorted(root.rglob("*.io")):
@@ -79,6 +65,7 @@ async def run_suite(root: Path) -> dict[str, str | None]:
     finally:
         for s in servers:
             await s.stop()
+        ctx.executor.shutdown()
     return results
 
 

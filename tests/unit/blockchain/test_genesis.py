@@ -6,11 +6,11 @@ from dataclasses import replace
 from ethrex import rlp
 from ethrex.blockchain.genesis import (
     EMPTY_REQUESTS_HASH,
-    INITIAL_BASE_FEE,
     genesis_block,
     genesis_state_root,
     storage_root,
 )
+from ethrex.execution.fee_market import INITIAL_BASE_FEE
 from ethrex.primitives import EMPTY_LIST_HASH, keccak256
 from ethrex.trie import EMPTY_ROOT, Trie
 from ethrex.types.account import Account, encode_account

@@ -9,7 +9,7 @@ from ethrex.blockchain.mempool import Mempool, PoolError
 from ethrex.errors import InvalidTransaction
 from ethrex.types.transactions import LegacyTransaction, sign_transaction, transaction_hash
 from tests.unit.rpc.dev_chain import build, fc_state, make_node, new_payload_params, transfer
-from ethrex.rpc.devmode import DEV_CHAIN_ID, dev_accounts
+from ethrex.dev import DEV_CHAIN_ID, dev_accounts
 
 
 def _pool(**kwargs: int) -> Mempool:

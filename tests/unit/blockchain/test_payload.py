@@ -8,7 +8,7 @@ from ethrex.blockchain.payload import (
     effective_tip,
     next_gas_limit,
 )
-from ethrex.rpc.devmode import DEV_CHAIN_ID, dev_accounts
+from ethrex.dev import DEV_CHAIN_ID, dev_accounts
 from ethrex.types.transactions import (
     FeeMarketTransaction,
     sign_transaction,

@@ -3,15 +3,16 @@ checks of validate_header, with values from the EIPs."""
 
 import pytest
 
-from ethrex.blockchain.validation import (
+from ethrex.blockchain.validation import is_gas_limit_valid, validate_header
+from ethrex.errors import InvalidBlock
+from ethrex.execution.fee_market import (
+    GAS_PER_BLOB,
     INITIAL_BASE_FEE,
+    blob_base_fee,
     compute_base_fee,
     compute_excess_blob_gas,
-    is_gas_limit_valid,
-    validate_header,
+    fake_exponential,
 )
-from ethrex.errors import InvalidBlock
-from ethrex.execution.block import GAS_PER_BLOB, blob_base_fee, fake_exponential
 from ethrex.forks import RULES, Fork
 from ethrex.primitives import EMPTY_LIST_HASH
 from ethrex.trie import EMPTY_ROOT

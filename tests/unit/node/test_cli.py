@@ -310,6 +310,6 @@ def test_no_network_starts_the_dev_chain_with_rpc(tmp_path: Path) -> None:
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    from ethrex.rpc.devmode import dev_genesis
+    from ethrex.dev import dev_genesis
 
     assert int(reply["result"], 16) == dev_genesis().config.chain_id

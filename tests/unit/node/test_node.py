@@ -2,12 +2,14 @@
 
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
 
 from ethrex.cli import parse_node_args
-from ethrex.node import NodeError, default_datadir, jwt_secret
+from ethrex import node
+from ethrex.node import NodeError, default_datadir, jwt_secret, start_exec_thread
 
 
 def test_seed_flags_parse_to_the_names_run_node_reads() -> None:
@@ -58,3 +60,19 @@ def test_jwt_secret_written_once_then_read(tmp_path: Path) -> None:
         other.write_text(bad)
         with pytest.raises(NodeError):
             jwt_secret(other)
+
+
+def test_exec_thread_loads_the_kzg_setup_before_any_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loaded on first use, the KZG setup (seconds) held every Engine API call behind the first
+    blob transaction: prysm's getPayload (1 s timeout) failed and its slot went empty (found by
+    make localnet). The node's execution thread loads it first, before any call queues."""
+    loaded_on: list[str] = []
+    monkeypatch.setattr(node, "load_trusted_setup",
+                        lambda: loaded_on.append(threading.current_thread().name))
+    executor = start_exec_thread()
+    try:
+        first_call_on = executor.submit(lambda: threading.current_thread().name).result()
+    finally:
+        executor.shutdown(wait=True)
+    assert loaded_on == [first_call_on]
+    assert first_call_on.startswith("ethrex-exec")

@@ -1,12 +1,12 @@
 """A dev chain on an in-memory store with its pool and Engine API, for the engine tests."""
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from ethrex.blockchain.blockchain import Blockchain
-from ethrex.blockchain.context import NodeContext
-from ethrex.blockchain.mempool import Mempool
-from ethrex.rpc.devmode import DEV_CHAIN_ID, dev_accounts, dev_genesis
+from ethrex.dev import DEV_CHAIN_ID, dev_accounts, dev_genesis
+from ethrex.rpc.context import NodeContext, node_context
 from ethrex.rpc.engine import EngineApi
 from ethrex.storage import Store
 from ethrex.types.transactions import FeeMarketTransaction, Transaction, sign_transaction
@@ -22,8 +22,8 @@ def make_node(gas_limit: int | None = None, **genesis_changes: Any
     if genesis_changes:
         genesis = replace(genesis, config=replace(genesis.config, **genesis_changes))
     chain = Blockchain.open(Store.in_memory(), genesis)
-    ctx = NodeContext(chain=chain, mempool=Mempool(chain))
-    return ctx, EngineApi(ctx)
+    ctx = node_context(chain, ThreadPoolExecutor(1))  # a thread starts only on first use
+    return ctx, ctx.engine
 
 
 def transfer(sender: int, nonce: int, to: int = 1, value: int = 1, tip: int = 10**9,

@@ -25,7 +25,7 @@ async def _post(session: aiohttp.ClientSession, url: str, body: dict[str, Any],
 
 async def _scenario() -> dict[str, Any]:
     ctx, api = make_node()
-    server = RpcServer(engine_handlers(ctx, api), "127.0.0.1", 0, jwt_secret=SECRET)
+    server = RpcServer(engine_handlers(api, ctx.executor), "127.0.0.1", 0, jwt_secret=SECRET)
     await server.start()
     body = {"jsonrpc": "2.0", "id": 1, "method": "engine_exchangeCapabilities",
             "params": [["engine_newPayloadV4"]]}

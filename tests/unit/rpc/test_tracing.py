@@ -1,10 +1,12 @@
 """The struct logger records every executed opcode, including those the fast interpreter loop
 runs inline (PUSH, DUP, SWAP, POP, JUMP, JUMPI, JUMPDEST)."""
 
-import ethrex.evm.vm  # noqa: F401  (loads the EVM in its import order)
+from dataclasses import replace
+
 from ethrex.evm.env import BlockEnv
+from ethrex.execution.transaction import CALL
 from ethrex.forks import RULES, Fork
-from ethrex.rpc.call import CallArgs, execute_call
+from ethrex.rpc.call import CallArgs, run_call
 from ethrex.rpc.tracing import StructLogger
 from ethrex.state import DictBackend, StateDB
 
@@ -28,7 +30,7 @@ def test_struct_logger_sees_every_step() -> None:
     env = BlockEnv(chain_id=1, coinbase=b"\x00" * 20, number=1, timestamp=1, gas_limit=10**7)
     args = CallArgs(SENDER, CONTRACT, 100_000, 0, None, None, None, 0, b"", None, None, (), None)
     tracer = StructLogger()
-    result = execute_call(StateDB(backend), env, rules, args, 100_000, tracer.tables(rules))
+    result = run_call(StateDB(backend), env, rules, args, 100_000, replace(CALL, tracer=tracer))
     assert result.error is None
     steps = [(log["pc"], log["op"], log["gasCost"]) for log in tracer.logs]
     assert steps == EXPECTED

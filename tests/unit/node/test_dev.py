@@ -3,11 +3,10 @@ transfer sent through the pool."""
 
 import asyncio
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ethrex.blockchain.blockchain import Blockchain
-from ethrex.blockchain.context import NodeContext
-from ethrex.blockchain.mempool import Mempool
-from ethrex.forks import Fork
-from ethrex.rpc.devmode import (
+from ethrex.dev import (
     checksum_address,
     derive_private_key,
     dev_accounts,
@@ -15,6 +14,8 @@ from ethrex.rpc.devmode import (
     mnemonic_to_seed,
     run_dev_producer,
 )
+from ethrex.forks import Fork
+from ethrex.rpc.context import node_context
 from ethrex.storage import Store
 from ethrex.types.transactions import transaction_hash
 from tests.unit.rpc.dev_chain import transfer
@@ -48,7 +49,8 @@ def test_dev_genesis_runs_the_newest_fork() -> None:
 
 async def _produce_one() -> tuple[int, list[bytes], bytes, int]:
     chain = Blockchain.open(Store.in_memory(), dev_genesis())
-    ctx = NodeContext(chain=chain, mempool=Mempool(chain))
+    executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
+    ctx = node_context(chain, executor)
     made = asyncio.Event()
     blocks: list[bytes] = []
 
@@ -63,6 +65,7 @@ async def _produce_one() -> tuple[int, list[bytes], bytes, int]:
         async with asyncio.timeout(30):
             await made.wait()
         producer.cancel()
+    executor.shutdown()
     block = chain.store.get_block(blocks[0])
     assert block is not None and chain.head_header().hash() == blocks[0]
     balance = chain.store.get_account_at(block.header.state_root, dev_accounts()[1][0]).balance
@@ -79,7 +82,8 @@ def test_dev_producer_includes_a_transfer() -> None:
 
 async def _produce_for_unincludable() -> int:
     chain = Blockchain.open(Store.in_memory(), dev_genesis())
-    ctx = NodeContext(chain=chain, mempool=Mempool(chain))
+    executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
+    ctx = node_context(chain, executor)
     blocks: list[bytes] = []
     async with asyncio.TaskGroup() as group:
         producer = group.create_task(run_dev_producer(ctx, None, blocks.append))
@@ -87,6 +91,7 @@ async def _produce_for_unincludable() -> int:
         ctx.mempool.add(transfer(0, 0, tip=1, max_fee=1))  # below the base fee for now
         await asyncio.sleep(0.5)
         producer.cancel()
+    executor.shutdown()
     return len(blocks)
 
 

@@ -1,7 +1,8 @@
 """Dev mode (``ethrex --dev``): a one-command local chain with a built-in block producer.
 
 The producer plays the consensus client through the same Engine API handlers a real one
-calls: forkchoiceUpdatedV3 with attributes, getPayload, newPayload, forkchoiceUpdated to the new
+calls (those of the node's own ``EngineApi``, on its block-execution thread):
+forkchoiceUpdatedV3 with attributes, getPayload, newPayload, forkchoiceUpdated to the new
 block. It makes a block every ``period`` seconds, or, without a period, as soon as a transaction
 arrives. The chain runs the newest fork from genesis, and the ten accounts of the well-known
 test mnemonic (the ones anvil and hardhat fund) hold 10,000 ether each.
@@ -22,7 +23,11 @@ from coincurve import PrivateKey
 from ethrex.crypto.secp256k1 import SECP256K1N, private_key_to_address
 from ethrex.forks import Fork
 from ethrex.primitives import hex_to_bytes, keccak256
+from ethrex.rpc.context import NodeContext
+from ethrex.rpc.engine import engine_handlers
+from ethrex.rpc.engine_types import blob_versioned_hashes
 from ethrex.types.genesis import BlobParams, ChainConfig, Genesis, GenesisAccount
+from ethrex.types.transactions import decode_transaction
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_CHAIN_ID = 31337  # anvil's and hardhat's, so their scripts' signatures fit
@@ -163,17 +168,15 @@ def print_dev_accounts(out: TextIO = sys.stdout) -> None:
 
 # -- the producer ------------------------------------------------------------------------------
 
-def _shared_handlers(ctx: Any) -> dict[str, Callable[..., Any]]:
-    from ethrex.rpc.engine import engine_handlers
-
-    return engine_handlers(ctx)
+def _engine(ctx: NodeContext) -> dict[str, Callable[..., Any]]:
+    return engine_handlers(ctx.engine, ctx.executor)
 
 
-async def produce_block(ctx: Any, handlers: dict[str, Callable[..., Any]] | None = None
+async def produce_block(ctx: NodeContext, handlers: dict[str, Callable[..., Any]] | None = None
                         ) -> bytes:
     """One block through the Engine API, as a consensus client would make it; returns its
     hash."""
-    h = handlers if handlers is not None else _shared_handlers(ctx)
+    h = handlers if handlers is not None else _engine(ctx)
     head = ctx.chain.head_header()
     head_hash = "0x" + head.hash().hex()
     timestamp = max(int(time.time()), head.timestamp + 1)
@@ -208,28 +211,24 @@ async def produce_block(ctx: Any, handlers: dict[str, Callable[..., Any]] | None
 
 
 def _versioned_hashes(raw_txs: list[str]) -> list[str]:
-    from ethrex.rpc.engine_types import blob_versioned_hashes
-    from ethrex.types.transactions import decode_transaction
-
     txs = [decode_transaction(hex_to_bytes(t)) for t in raw_txs]
     return ["0x" + vh.hex() for vh in blob_versioned_hashes(txs)]
 
 
-async def run_dev_producer(ctx: Any, period: float | None,
+async def run_dev_producer(ctx: NodeContext, period: float | None,
                            on_block: Callable[[bytes], None] | None = None) -> None:
     """Produce blocks until cancelled: every ``period`` seconds, or (None) as soon as a
     transaction arrives. Prints the dev accounts first."""
     print_dev_accounts()
-    handlers = _shared_handlers(ctx)
+    handlers = _engine(ctx)
     loop = asyncio.get_running_loop()
     arrived = asyncio.Event()
-    mempool = getattr(ctx, "mempool", None)
+    mempool = ctx.mempool
 
     def wake(_tx_hash: bytes) -> None:
         loop.call_soon_threadsafe(arrived.set)
 
-    if mempool is not None:
-        mempool.listeners.append(wake)
+    mempool.listeners.append(wake)
     try:
         while True:
             if period:
@@ -244,10 +243,10 @@ async def run_dev_producer(ctx: Any, period: float | None,
             # burst that arrived during the build) and the last block took some: pending ones
             # that cannot go in now (fee cap under the base fee) wait for the next arrival
             # instead of a stream of empty blocks.
-            if not period and mempool is not None and mempool.pending_hashes():
+            if not period and mempool.pending_hashes():
                 block = ctx.chain.store.get_block(block_hash)
                 if block is None or block.transactions:
                     arrived.set()
     finally:
-        if mempool is not None and wake in mempool.listeners:
+        if wake in mempool.listeners:
             mempool.listeners.remove(wake)
