@@ -19,25 +19,70 @@ def _length_prefix(length: int, short_offset: int) -> bytes:
     return bytes((short_offset + 55 + len(length_bytes),)) + length_bytes
 
 
+# Every one-byte string: a byte below 0x80 is its own encoding, 0x80 + n prefixes a short
+# string of n bytes, and 0xC0 + n a short list.
+_BYTE = [bytes((i,)) for i in range(256)]
+
+
 def encode(item: Any) -> bytes:
     """Encode bytes, non-negative ints and (nested) lists or tuples of them."""
+    kind = type(item)
+    if kind is list or kind is tuple:
+        return _encode_list(item)
+    if kind is bytes:
+        length = len(item)
+        if length == 1 and item[0] < 0x80:
+            return item  # type: ignore[no-any-return]
+        if length < 56:
+            return _BYTE[0x80 + length] + item  # type: ignore[no-any-return]
+        return _length_prefix(length, 0x80) + item  # type: ignore[no-any-return]
+    return _encode_other(item)
+
+
+def _encode_list(items: Any) -> bytes:
+    # The hot path of every encoding (transactions, receipts, accounts, headers): strings and
+    # small ints are encoded in this loop; only nested lists and rare kinds recurse.
+    parts: list[bytes] = []
+    append = parts.append
+    for x in items:
+        kind = type(x)
+        if kind is bytes:
+            length = len(x)
+            if length == 1 and x[0] < 0x80:
+                append(x)
+                continue
+            append(_BYTE[0x80 + length] if length < 56 else _length_prefix(length, 0x80))
+            append(x)
+        elif kind is int and x >= 0:
+            if x < 0x80:
+                append(_BYTE[x] if x else b"\x80")
+                continue
+            data = x.to_bytes((x.bit_length() + 7) // 8, "big")
+            append(_BYTE[0x80 + len(data)] if len(data) < 56 else _length_prefix(len(data), 0x80))
+            append(data)
+        elif kind is list or kind is tuple:
+            append(_encode_list(x))
+        else:
+            append(_encode_other(x))
+    payload = b"".join(parts)
+    length = len(payload)
+    if length < 56:
+        return _BYTE[0xC0 + length] + payload
+    return _length_prefix(length, 0xC0) + payload
+
+
+def _encode_other(item: Any) -> bytes:
     if isinstance(item, (bytes, bytearray, memoryview)):
-        data = bytes(item)
-        if len(data) == 1 and data[0] < 0x80:
-            return data
-        return _length_prefix(len(data), 0x80) + data
+        return encode(bytes(item))
     if isinstance(item, int):  # bool is an int too: True -> 0x01, False -> 0x80
         if item < 0:
             raise ValueError(f"RLP cannot encode the negative integer {item}")
-        if item == 0:
-            return b"\x80"
         if item < 0x80:
-            return bytes((item,))
+            return _BYTE[item] if item else b"\x80"
         data = item.to_bytes((item.bit_length() + 7) // 8, "big")
         return _length_prefix(len(data), 0x80) + data
     if isinstance(item, (list, tuple)):
-        payload = b"".join([encode(x) for x in item])
-        return _length_prefix(len(payload), 0xC0) + payload
+        return _encode_list(item)
     if isinstance(item, str):
         raise TypeError("RLP encodes bytes, not str: encode the text first")
     raise TypeError(f"RLP cannot encode {type(item).__name__}")
