@@ -6,6 +6,8 @@ empty account that EIP-161 deletes, contract code, BLOCKHASH of ancestors before
 of blocks inside it, and a rollup's execution hooks.
 """
 
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 
 import pytest
@@ -249,3 +251,14 @@ def test_witness_codecs_round_trip(dev: DevChain) -> None:
         witness_from_json({"state": ["0xzz"]})
     with pytest.raises(InvalidWitness):
         witness_from_json([])
+
+
+def test_stateless_execution_needs_no_store_and_no_chain() -> None:
+    """The prover's layering rule, transitively: importing the stateless entry point loads
+    neither ``ethrex.storage`` nor ``ethrex.blockchain``."""
+    code = ("import sys, ethrex.execution.stateless, ethrex.state.witness\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('ethrex.storage', "
+            "'ethrex.blockchain'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
