@@ -1,6 +1,8 @@
 """Execution witnesses over every block of the execution-spec-tests blockchain fixtures
-(Cancun, Prague, Osaka): each valid block is imported through ``Blockchain.add_block``, its
-witness recorded from the store, and the block re-executed from the witness alone
+(Cancun, Prague, Osaka) and of ethereum/tests' valid-block and transition suites (Frontier to
+Cancun: per-transaction state roots before Byzantium, the DAO fork, ommers, side chains, the
+merge at a total difficulty): each valid block is imported through ``Blockchain.add_block``,
+its witness recorded from the store, and the block re-executed from the witness alone
 (``execute_stateless``) to the header's state root and receipts root.
 
 A block whose post-state root needs a node that execution never read (a sibling that a
@@ -35,7 +37,9 @@ from ethrex.types.receipt import encode_receipt
 from tests.ef.harness import file_id, files_under
 
 FILES = [*files_under("eest/blockchain_tests/cancun"), *files_under("eest/blockchain_tests/prague"),
-         *files_under("eest/blockchain_tests/osaka")]
+         *files_under("eest/blockchain_tests/osaka"),
+         *files_under("ethereum-tests/BlockchainTests/ValidBlocks"),
+         *files_under("ethereum-tests/BlockchainTests/TransitionTests")]
 SAMPLE_EVERY = 4
 # Files whose tries are big enough for a deletion to pull a hashed sibling up (most fixture
 # tries are a few inlined nodes): the check above must have run there.
@@ -73,12 +77,17 @@ def _post_root_only(chain: Blockchain, block: Block, witness: ExecutionWitness) 
     return nodes.own - during
 
 
+def _parent_td(chain: Blockchain, block: Block) -> int | None:
+    """What picks the rules of a block around a merge at a terminal total difficulty."""
+    return chain.store.get_total_difficulty(block.header.parent_hash)
+
+
 def _fails_without_node(chain: Blockchain, block: Block, witness: ExecutionWitness,
                         node_hash: bytes) -> None:
     state = tuple(n for n in witness.state if keccak256(n) != node_hash)
     with pytest.raises(MissingWitnessNode) as info:
         execute_stateless(ExecutionWitness(state, witness.codes, witness.keys, witness.headers),
-                          [block], chain.config)
+                          [block], chain.config, parent_total_difficulty=_parent_td(chain, block))
     assert info.value.node_hash == node_hash
 
 
@@ -87,7 +96,7 @@ def _fails_without_code(chain: Blockchain, block: Block, witness: ExecutionWitne
     codes = tuple(c for c in witness.codes if c != code)
     with pytest.raises(MissingWitnessCode) as info:
         execute_stateless(ExecutionWitness(witness.state, codes, witness.keys, witness.headers),
-                          [block], chain.config)
+                          [block], chain.config, parent_total_difficulty=_parent_td(chain, block))
     assert info.value.code_hash == keccak256(code)
 
 
@@ -100,7 +109,8 @@ def _run_case(case: dict[str, Any], counts: dict[str, int]) -> None:
         import_fixture_block(chain, raw)
         block = decode_block(raw)
         witness = record_witness(chain, [block])
-        result = execute_stateless(witness, [block], chain.config)
+        result = execute_stateless(witness, [block], chain.config,
+                                   parent_total_difficulty=_parent_td(chain, block))
         assert result.final_state_root == block.header.state_root
         (output,) = result.outputs
         assert ordered_root([encode_receipt(r) for r in output.receipts]) == \
