@@ -16,6 +16,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -69,15 +70,14 @@ def measure(path: Path, runs: int) -> dict[str, Any]:
     gas = sum(b.header.gas_used for b in blocks)
     witnesses, record_seconds, stateless_seconds = [], 0.0, 0.0
     for block in blocks:
-        seconds, witness = _best(runs, lambda b=block: record_witness(chain, [b]))
+        seconds, witness = _best(runs, partial(record_witness, chain, [block]))
         record_seconds += seconds
         witnesses.append(witness)
-        seconds, result = _best(runs, lambda b=block, w=witness: execute_stateless(
-            w, [b], chain.config))
+        seconds, result = _best(runs, partial(execute_stateless, witness, [block], chain.config))
         assert result.final_state_root == block.header.state_root
         stateless_seconds += seconds
-    batch_record, batch = _best(runs, lambda: record_witness(chain, blocks))
-    batch_seconds, result = _best(runs, lambda: execute_stateless(batch, blocks, chain.config))
+    batch_record, batch = _best(runs, partial(record_witness, chain, blocks))
+    batch_seconds, result = _best(runs, partial(execute_stateless, batch, blocks, chain.config))
     assert result.final_state_root == blocks[-1].header.state_root
     return {
         "workload": path.stem, "blocks": len(blocks), "txs": sum(len(b.transactions)
@@ -89,18 +89,16 @@ def measure(path: Path, runs: int) -> dict[str, Any]:
 
 
 def _mix(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    def total(get: Callable[[dict[str, Any]], Any]) -> Any:
-        return sum(get(r) for r in rows)
+    def total(part: str | None, name: str) -> Any:
+        return sum((r if part is None else r[part])[name] for r in rows)
 
-    return {
-        "workload": "mainnet_mix", "blocks": total(lambda r: r["blocks"]),
-        "txs": total(lambda r: r["txs"]), "gas": total(lambda r: r["gas"]),
-        "import_seconds": total(lambda r: r["import_seconds"]),
-        "record_seconds": total(lambda r: r["record_seconds"]),
-        "stateless_seconds": total(lambda r: r["stateless_seconds"]),
-        "per_block": {k: total(lambda r, k=k: r["per_block"][k]) for k in rows[0]["per_block"]},
-        "batch": {k: total(lambda r, k=k: r["batch"][k]) for k in rows[0]["batch"]},
-    }
+    out: dict[str, Any] = {"workload": "mainnet_mix"}
+    for name in ("blocks", "txs", "gas", "import_seconds", "record_seconds",
+                 "stateless_seconds"):
+        out[name] = total(None, name)
+    for part in ("per_block", "batch"):
+        out[part] = {name: total(part, name) for name in rows[0][part]}
+    return out
 
 
 def table(rows: list[dict[str, Any]]) -> str:

@@ -36,7 +36,7 @@ from ethrex.storage import Store
 from ethrex.types.block import Block, decode_block, encode_block
 from ethrex.types.genesis import load_genesis
 from ethrex.types.header import decode_header
-from ethrex.types.transactions import FeeMarketTransaction, sign_transaction
+from ethrex.types.transactions import FeeMarketTransaction, Transaction, sign_transaction
 from ethrex.types.withdrawal import Withdrawal
 from tests.e2e.harness import Rpc
 from tests.p2p.harness import (
@@ -80,7 +80,7 @@ class _Builder:
         self.nonce = 0
         self.blocks: list[Block] = []
 
-    def tx(self, to: bytes, data: bytes = b"", value: int = 0) -> FeeMarketTransaction:
+    def tx(self, to: bytes, data: bytes = b"", value: int = 0) -> Transaction:
         tx = sign_transaction(FeeMarketTransaction(CHAIN_ID, self.nonce, 10**9, 10**11,
                                                    3_000_000, to, value, data, (), 0, 0, 0),
                               self.key)
@@ -90,7 +90,7 @@ class _Builder:
     def created(self, nonce: int) -> bytes:
         return keccak256(rlp_encode([self.sender, nonce]))[12:]
 
-    def add(self, *txs: FeeMarketTransaction, withdrawals: tuple[Withdrawal, ...] = ()) -> None:
+    def add(self, *txs: Transaction, withdrawals: tuple[Withdrawal, ...] = ()) -> None:
         parent = self.chain.head_header()
         number = parent.number + 1
         attrs = PayloadAttributes(GENESIS_TIME + number * BLOCK_TIME,

@@ -41,7 +41,7 @@ from ethrex.types.block import Block
 from ethrex.types.genesis import GenesisAccount
 from ethrex.types.header import decode_header, encode_header
 from ethrex.types.receipt import encode_receipt
-from ethrex.types.transactions import FeeMarketTransaction, sign_transaction
+from ethrex.types.transactions import FeeMarketTransaction, Transaction, sign_transaction
 
 STORE = b"\x5a" * 20  # for each 64-byte (key, value) pair of the calldata: SSTORE(key, value)
 STORE_CODE = bytes.fromhex("60005b8036111560185780602001358135556040016002565b00")
@@ -73,14 +73,14 @@ class DevChain:
     blocks: list[Block]
     nonce: int = 0
 
-    def call(self, to: bytes, data: bytes = b"", value: int = 0) -> FeeMarketTransaction:
+    def call(self, to: bytes, data: bytes = b"", value: int = 0) -> Transaction:
         key = dev_accounts()[0][1]
         tx = sign_transaction(FeeMarketTransaction(DEV_CHAIN_ID, self.nonce, 10**9, 10**11,
                                                    200_000, to, value, data, (), 0, 0, 0), key)
         self.nonce += 1
         return tx
 
-    def add(self, *txs: FeeMarketTransaction) -> Block:
+    def add(self, *txs: Transaction) -> Block:
         parent = self.chain.head_header()
         attrs = PayloadAttributes(parent.timestamp + 12, b"\x22" * 32, b"\x33" * 20, (),
                                   b"\x11" * 32)
