@@ -15,7 +15,7 @@ from eth_account import Account
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
-from tests.e2e.harness import DEV_KEYS, REPO, STORE_SOL, compile_solidity
+from tests.e2e.harness import DEV_KEYS, REPO, STORE_SOL, Rpc, compile_solidity
 from tests.e2e.l2_harness import ETHER, L1_KINDS, ethrex_l2, l1_node, sequencer, wait_for
 
 L2_CHAIN_ID = 65536999
@@ -38,6 +38,26 @@ def _send(w3: Web3, account: Any, tx: dict[str, Any]) -> Any:
     return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.1)
 
 
+def _check_privileged_transaction(rpc: Rpc, l2: Web3, recipient: str) -> None:
+    """The deposit is a type 0x7e transaction from the L2 bridge on L2: web3.py reads it in
+    blocks and by hash, and its RLP (debug_getRawTransaction) hashes to its hash."""
+    found = None
+    for number in range(l2.eth.block_number, -1, -1):
+        block = l2.eth.get_block(number, full_transactions=True)
+        found = next((tx for tx in block["transactions"] if tx["type"] == 0x7E), None)
+        if found is not None:
+            break
+    assert found is not None
+    assert found["from"] == Web3.to_checksum_address("0x" + "00" * 18 + "ffff")
+    assert found["to"] == found["from"] and found["value"] == ETHER and found["nonce"] == 0
+    assert found["input"].hex().endswith(recipient[2:].lower())  # mintETH(recipient)
+    tx_hash = found["hash"].to_0x_hex()
+    assert l2.eth.get_transaction(tx_hash)["blockNumber"] == found["blockNumber"]
+    assert l2.eth.get_transaction_receipt(tx_hash)["status"] == 1
+    raw = rpc.call("debug_getRawTransaction", tx_hash)
+    assert raw.startswith("0x7e") and Web3.keccak(hexstr=raw).to_0x_hex() == tx_hash
+
+
 @pytest.mark.parametrize("l1_kind", L1_KINDS)
 def test_deposit_transfer_deploy_withdraw_claim(l1_kind: str) -> None:
     user = Account.from_key(DEV_KEYS[1])
@@ -52,6 +72,7 @@ def test_deposit_transfer_deploy_withdraw_claim(l1_kind: str) -> None:
                         DEV_KEYS[1], "--amount", "1").stdout
         assert re.match(r"deposit 0: 1 ETH to 0x[0-9a-f]{40} in L1 transaction 0x", out), out
         wait_for("the deposit on L2", lambda: l2.eth.get_balance(user.address) == ETHER)
+        _check_privileged_transaction(node.rpc(), l2, user.address)
 
         # an L2 transfer and a contract deployment through web3.py
         fresh = Account.create().address
