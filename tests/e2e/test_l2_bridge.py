@@ -3,11 +3,15 @@ and ``geth --dev``. With the contracts deployed by ``ethrex l2 deploy`` and the 
 ``ethrex l2`` running as a subprocess: a deposit of 1 ETH appears on L2; web3.py makes an L2
 transfer and deploys and uses a contract; a withdrawal of 0.5 ETH is claimed on L1 once its
 batch is committed and verified, and the L1 balance rises by 0.5 ETH less the claim's fee; a
-second claim and claims with forged proofs revert.
+second claim and claims with forged proofs revert. And ``ethrex l2 --dev`` does it all from
+one command.
 """
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +19,18 @@ from eth_account import Account
 from web3 import Web3
 from web3.exceptions import ContractLogicError
 
-from tests.e2e.harness import DEV_KEYS, REPO, STORE_SOL, Rpc, compile_solidity
-from tests.e2e.l2_harness import ETHER, L1_KINDS, ethrex_l2, l1_node, sequencer, wait_for
+from tests.e2e.harness import (
+    DEV_ADDRESSES,
+    DEV_KEYS,
+    REPO,
+    STORE_SOL,
+    Rpc,
+    compile_solidity,
+    free_port,
+    stop_process,
+    wait_ready,
+)
+from tests.e2e.l2_harness import ENV, ETHER, L1_KINDS, ethrex_l2, l1_node, sequencer, wait_for
 
 L2_CHAIN_ID = 65536999
 ARTIFACTS = REPO / "ethrex" / "l2" / "artifacts"
@@ -140,3 +154,31 @@ def test_deposit_transfer_deploy_withdraw_claim(l1_kind: str) -> None:
         with pytest.raises(ContractLogicError, match="withdrawal already claimed"):
             claim_call(user.address, *args)
         assert l1.eth.get_balance(user.address) == before + ETHER // 2 - fee
+
+
+def test_dev_mode_is_one_command(tmp_path: Path) -> None:
+    """``ethrex l2 --dev`` starts an L1 dev chain, deploys the contracts and runs the L2,
+    printing the addresses and the funded accounts; a deposit then reaches the L2."""
+    l1_port, l2_port = free_port(), free_port()
+    log = tmp_path / "dev.log"
+    cmd = [sys.executable, "-m", "ethrex.cli", "l2", "--dev", "--datadir", str(tmp_path / "d"),
+           "--dev.l1-port", str(l1_port), "--http.port", str(l2_port)]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=ENV, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        l2_url = f"http://127.0.0.1:{l2_port}"
+        wait_ready(l2_url, proc, log, 60, "ethrex l2 --dev")
+        wait_for("the sequencer", lambda: "sequencing" in log.read_text(), 30)
+        text = log.read_text()
+        assert re.search(r"CommonBridge 0x[0-9a-f]{40}, OnChainProposer 0x[0-9a-f]{40}", text)
+        assert "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266" in text  # a funded dev account
+        l1_url = f"http://127.0.0.1:{l1_port}"
+        ethrex_l2("deposit", "--l1.rpc", l1_url, "--l2.rpc", l2_url, "--private-key",
+                  DEV_KEYS[0], "--amount", "2")
+        l2 = Web3(Web3.HTTPProvider(l2_url))
+        wait_for("the deposit", lambda: l2.eth.get_balance(DEV_ADDRESSES[0]) == 2 * ETHER)
+        out = ethrex_l2("balance", DEV_ADDRESSES[0], "--l2.rpc", l2_url).stdout
+        assert out.strip() == "L2 2 ETH"
+    finally:
+        stop_process(proc)
+    assert "stopped" in log.read_text()
