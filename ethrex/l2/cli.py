@@ -25,37 +25,27 @@ DEFAULT_L2_RPC = f"http://127.0.0.1:{DEFAULT_L2_PORT}"
 USER_COMMANDS = ("deploy", "deposit", "withdraw", "claim-withdrawal", "balance")
 
 
-def _key(text: str) -> bytes:
-    raw = text[2:] if text.startswith("0x") else text
-    try:
-        key = bytes.fromhex(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError("a private key is 32 bytes of hex") from None
-    if len(key) != 32:
-        raise argparse.ArgumentTypeError(f"a private key is 32 bytes, got {len(key)}")
-    return key
-
-
-def _address(text: str) -> bytes:
-    raw = text[2:] if text.startswith("0x") else text
-    try:
-        address = bytes.fromhex(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a hex address: {text!r}") from None
-    if len(address) != 20:
-        raise argparse.ArgumentTypeError(f"an address is 20 bytes, got {len(address)}")
-    return address
-
-
-def _tx_hash(text: str) -> bytes:
+def _hex_bytes(text: str, size: int, what: str) -> bytes:
     raw = text[2:] if text.startswith("0x") else text
     try:
         value = bytes.fromhex(raw)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a hex hash: {text!r}") from None
-    if len(value) != 32:
-        raise argparse.ArgumentTypeError(f"a transaction hash is 32 bytes, got {len(value)}")
+        raise argparse.ArgumentTypeError(f"not hex: {text!r}") from None
+    if len(value) != size:
+        raise argparse.ArgumentTypeError(f"{what} is {size} bytes, got {len(value)}")
     return value
+
+
+def _key(text: str) -> bytes:
+    return _hex_bytes(text, 32, "a private key")
+
+
+def _address(text: str) -> bytes:
+    return _hex_bytes(text, 20, "an address")
+
+
+def _tx_hash(text: str) -> bytes:
+    return _hex_bytes(text, 32, "a transaction hash")
 
 
 def _ms(text: str) -> float:

@@ -37,7 +37,8 @@ ARTIFACTS = REPO / "ethrex" / "l2" / "artifacts"
 
 
 def _abi(name: str) -> list[dict[str, Any]]:
-    return json.loads((ARTIFACTS / f"{name}.json").read_text())["abi"]  # type: ignore[no-any-return]
+    abi: list[dict[str, Any]] = json.loads((ARTIFACTS / f"{name}.json").read_text())["abi"]
+    return abi
 
 
 def _send(w3: Web3, account: Any, tx: dict[str, Any]) -> Any:

@@ -19,7 +19,7 @@ from web3 import Web3
 
 from ethrex.dev import dev_accounts
 from ethrex.l2.abi import encode_call
-from tests.e2e.harness import RpcError, anvil
+from tests.e2e.harness import anvil
 from tests.e2e.l2_harness import ETHER, sequencer, wait_for
 
 L2_BRIDGE = Web3.to_checksum_address("0x" + "00" * 18 + "ffff")

@@ -88,9 +88,10 @@ class Sealer:
             last, size, txs = n, size + block_size, txs + block_txs
         if last < first:
             return None
+        full = full or size >= policy.max_bytes or last - first + 1 >= policy.max_blocks
         if not full:
             age = (time.time() if now is None else now) - self._block(first).header.timestamp
-            if last - first + 1 < policy.max_blocks and (txs == 0 or age < policy.max_age):
+            if txs == 0 or age < policy.max_age:
                 return None
         blocks = [self._block(n) for n in range(first, last + 1)]
         receipts = [self.chain.store.get_receipts(b.header.hash()) or [] for b in blocks]
