@@ -17,8 +17,10 @@ stored block is counted. Writes happen on the node's executor thread (the store'
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ethrex import rlp
+from ethrex.errors import InternalError
 from ethrex.l2.rollup.batch import BatchCommitment
 from ethrex.storage import Store, StoreWriter
 from ethrex.storage.schema import META
@@ -68,6 +70,13 @@ def _int(item: object) -> int:
     return rlp.decode_int(item)  # type: ignore[arg-type]
 
 
+def _fields(data: bytes, count: int, what: str) -> list[Any]:
+    fields = rlp.decode(data)
+    if not isinstance(fields, list) or len(fields) != count:
+        raise InternalError(f"the store's {what} record is not {count} fields")
+    return fields
+
+
 def encode_batch(record: BatchRecord) -> bytes:
     c = record.commitment
     return rlp.encode([
@@ -78,12 +87,10 @@ def encode_batch(record: BatchRecord) -> bytes:
 
 
 def decode_batch(data: bytes) -> BatchRecord:
-    f = rlp.decode(data)
-    assert isinstance(f, list)
+    f = _fields(data, 13, "batch")
     commitment = BatchCommitment(_int(f[0]), _int(f[1]), _int(f[2]), f[3], f[4], _int(f[5]),
-                                 f[6], f[7])  # type: ignore[arg-type]
-    return BatchRecord(commitment, _int(f[8]), _int(f[9]), f[10], _int(f[11]),
-                       f[12])  # type: ignore[arg-type]
+                                 f[6], f[7])
+    return BatchRecord(commitment, _int(f[8]), _int(f[9]), f[10], _int(f[11]), f[12])
 
 
 class RollupStore:
@@ -111,17 +118,18 @@ class RollupStore:
         value = self._get(L1_CURSOR)
         if value is None:
             return None
-        number, block_hash = rlp.decode(value)  # type: ignore[misc]
-        return rlp.decode_int(number), block_hash
+        number, block_hash = _fields(value, 2, "L1 cursor")
+        return _int(number), block_hash
 
     def get_deposit(self, deposit_id: int) -> Deposit | None:
         value = self._get(DEPOSIT + _number(deposit_id))
         if value is None:
             return None
-        raw, l1_block, l1_tx = rlp.decode(value)  # type: ignore[misc]
+        raw, l1_block, l1_tx = _fields(value, 3, "deposit")
         tx = decode_transaction(raw)
-        assert isinstance(tx, PrivilegedL2Transaction)
-        return Deposit(tx, rlp.decode_int(l1_block), l1_tx)
+        if not isinstance(tx, PrivilegedL2Transaction):
+            raise InternalError(f"deposit {deposit_id} is stored as a type {tx.TYPE} transaction")
+        return Deposit(tx, _int(l1_block), l1_tx)
 
     def deposit_count(self) -> int:
         """The id after the last stored deposit (ids are contiguous from 0)."""
@@ -184,6 +192,15 @@ class RollupStore:
         record = replace(record, **changes)  # type: ignore[arg-type]
         self.put_batch(record)
         return record
+
+    def reopen(self, first: int, last: int, status: int) -> None:
+        """Lower the status of batches ``first``..``last`` to ``status`` (L1 lost their
+        commits or verifications in a reorg), in one write."""
+        with self.store.write():
+            for number in range(first, last + 1):
+                record = self.get_batch(number)
+                if record is not None and record.status > status:
+                    self.put_batch(replace(record, status=status))
 
     def batches(self, first: int = 1) -> Iterator[BatchRecord]:
         number = first

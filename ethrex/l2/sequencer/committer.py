@@ -158,19 +158,23 @@ class Committer:
             record = self.rollup.get_batch(self.next)
         if record is None:
             return False
-        await self.commit(record)
-        self.next += 1
+        if await self.commit(record):
+            self.next += 1
         return True
 
-    async def commit(self, record: BatchRecord) -> None:
+    async def commit(self, record: BatchRecord) -> bool:
+        """Commit ``record`` unless L1 has it; False when L1 turned out to be behind."""
         number = record.commitment.number
         on_l1 = await last_batch_on_l1(self.sender, self.proposer, "lastCommittedBatch()")
         if on_l1 >= number:  # committed before a restart
             await _on_executor(self.executor, lambda: self.rollup.mark(number, status=COMMITTED))
-            return
-        if on_l1 < number - 1:
-            raise ClientError("lastCommittedBatch", 0, f"L1 has batches up to {on_l1}, this "
-                              f"sequencer committed {number - 1}: another L1 or deployment?")
+            return True
+        if on_l1 < number - 1:  # an L1 reorg dropped commits: they are sent again
+            log.warning("L1 has batches up to %d, this sequencer committed up to %d (an L1 "
+                        "reorg?): committing again from batch %d", on_l1, number - 1, on_l1 + 1)
+            await _on_executor(self.executor, self.rollup.reopen, on_l1 + 1, number - 1, SEALED)
+            self.next = on_l1 + 1
+            return False
         mined = await self.sender.send(self.proposer, commit_calldata(record.commitment))
         await _on_executor(self.executor, lambda: self.rollup.mark(
             number, status=COMMITTED, commit_tx=mined.tx_hash, commit_gas=mined.gas_used))
@@ -178,6 +182,7 @@ class Committer:
         log.info("batch %d committed (blocks %d..%d, %d transactions, %d privileged, "
                  "%d L1 gas)", number, c.first_block, c.last_block, record.tx_count,
                  c.privileged_count, mined.gas_used)
+        return True
 
 
 async def run_committer(committer: Committer, poll: float) -> None:

@@ -35,13 +35,22 @@ class Verifier:
         if record is None or record.status != COMMITTED:
             return False
         number = self.next
+        on_l1 = await last_batch_on_l1(self.sender, self.proposer, "lastVerifiedBatch()")
+        loop = asyncio.get_running_loop()
+        if on_l1 < number - 1:  # an L1 reorg dropped verifications: they are sent again
+            log.warning("L1 has verified batches up to %d, this sequencer up to %d (an L1 "
+                        "reorg?): verifying again from batch %d", on_l1, number - 1, on_l1 + 1)
+            await loop.run_in_executor(self.executor, self.rollup.reopen, on_l1 + 1, number - 1,
+                                       COMMITTED)
+            self.next = on_l1 + 1
+            return True
         verify_tx = b""
-        if await last_batch_on_l1(self.sender, self.proposer, "lastVerifiedBatch()") < number:
+        if on_l1 < number:
             mined = await self.sender.send(self.proposer,
                                            encode_call("verifyBatch(uint256)", number))
             verify_tx = mined.tx_hash
             log.info("batch %d verified (stand-in, %d L1 gas)", number, mined.gas_used)
-        await asyncio.get_running_loop().run_in_executor(
+        await loop.run_in_executor(
             self.executor, lambda: self.rollup.mark(number, status=VERIFIED, verify_tx=verify_tx))
         return True
 
