@@ -27,6 +27,7 @@ from tests.e2e.harness import (
     Rpc,
     compile_solidity,
     free_port,
+    require_node_modules,
     stop_process,
     wait_ready,
 )
@@ -53,9 +54,10 @@ def _send(w3: Web3, account: Any, tx: dict[str, Any]) -> Any:
     return w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.1)
 
 
-def _check_privileged_transaction(rpc: Rpc, l2: Web3, recipient: str) -> None:
+def _check_privileged_transaction(rpc: Rpc, l2: Web3, recipient: str, value: int) -> str:
     """The deposit is a type 0x7e transaction from the L2 bridge on L2: web3.py reads it in
-    blocks and by hash, and its RLP (debug_getRawTransaction) hashes to its hash."""
+    blocks and by hash, and its RLP (debug_getRawTransaction) hashes to its hash. Returns
+    its hash."""
     found = None
     for number in range(l2.eth.block_number, -1, -1):
         block = l2.eth.get_block(number, full_transactions=True)
@@ -64,13 +66,14 @@ def _check_privileged_transaction(rpc: Rpc, l2: Web3, recipient: str) -> None:
             break
     assert found is not None
     assert found["from"] == Web3.to_checksum_address("0x" + "00" * 18 + "ffff")
-    assert found["to"] == found["from"] and found["value"] == ETHER and found["nonce"] == 0
+    assert found["to"] == found["from"] and found["value"] == value and found["nonce"] == 0
     assert found["input"].hex().endswith(recipient[2:].lower())  # mintETH(recipient)
     tx_hash = found["hash"].to_0x_hex()
     assert l2.eth.get_transaction(tx_hash)["blockNumber"] == found["blockNumber"]
     assert l2.eth.get_transaction_receipt(tx_hash)["status"] == 1
     raw = rpc.call("debug_getRawTransaction", tx_hash)
     assert raw.startswith("0x7e") and Web3.keccak(hexstr=raw).to_0x_hex() == tx_hash
+    return tx_hash
 
 
 @pytest.mark.parametrize("l1_kind", L1_KINDS)
@@ -87,7 +90,7 @@ def test_deposit_transfer_deploy_withdraw_claim(l1_kind: str) -> None:
                         DEV_KEYS[1], "--amount", "1").stdout
         assert re.match(r"deposit 0: 1 ETH to 0x[0-9a-f]{40} in L1 transaction 0x", out), out
         wait_for("the deposit on L2", lambda: l2.eth.get_balance(user.address) == ETHER)
-        _check_privileged_transaction(node.rpc(), l2, user.address)
+        _check_privileged_transaction(node.rpc(), l2, user.address, ETHER)
 
         # an L2 transfer and a contract deployment through web3.py
         fresh = Account.create().address
@@ -159,7 +162,8 @@ def test_deposit_transfer_deploy_withdraw_claim(l1_kind: str) -> None:
 
 def test_dev_mode_is_one_command(tmp_path: Path) -> None:
     """``ethrex l2 --dev`` starts an L1 dev chain, deploys the contracts and runs the L2,
-    printing the addresses and the funded accounts; a deposit then reaches the L2."""
+    printing the addresses and the funded accounts; a deposit then reaches the L2, where ethers
+reads it and sends a transfer."""
     l1_port, l2_port = free_port(), free_port()
     log = tmp_path / "dev.log"
     cmd = [sys.executable, "-m", "ethrex.cli", "l2", "--dev", "--datadir", str(tmp_path / "d"),
@@ -180,6 +184,15 @@ def test_dev_mode_is_one_command(tmp_path: Path) -> None:
         wait_for("the deposit", lambda: l2.eth.get_balance(DEV_ADDRESSES[0]) == 2 * ETHER)
         out = ethrex_l2("balance", DEV_ADDRESSES[0], "--l2.rpc", l2_url).stdout
         assert out.strip() == "L2 2 ETH"
+        # ethers reads the deposit and sends a transfer on the L2
+        deposit = _check_privileged_transaction(Rpc(l2_url), l2, DEV_ADDRESSES[0], 2 * ETHER)
+        config = {"http": l2_url, "chainId": L2_CHAIN_ID, "key": DEV_KEYS[0],
+                  "deposit": deposit}
+        run = subprocess.run([str(require_node_modules("ethers")),
+                              str(REPO / "tests" / "e2e" / "ethers_l2.mjs"), json.dumps(config)],
+                             cwd=REPO, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, f"ethers on the L2:\n{run.stderr}\n{run.stdout}"
+        assert json.loads(run.stdout.strip().splitlines()[-1])["ok"]
     finally:
         stop_process(proc)
     assert "stopped" in log.read_text()
