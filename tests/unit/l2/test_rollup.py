@@ -13,10 +13,21 @@ import pytest
 from ethrex.blockchain.blockchain import Blockchain
 from ethrex.errors import InvalidBlock
 from ethrex.l2.abi import encode_call
-from ethrex.l2.genesis import l2_genesis
+from ethrex.l2.genesis import (
+    BRIDGE_IMPLEMENTATION,
+    IMPLEMENTATION_SLOT,
+    PROXY_ADMIN,
+    l2_genesis,
+)
 from ethrex.l2.rollup.batch import batch_commitment, execute_batch
 from ethrex.l2.rollup.hooks import L2Hooks
-from ethrex.l2.rollup.messages import L2_BRIDGE, batch_messages, merkle_root, withdrawal_data
+from ethrex.l2.rollup.messages import (
+    L1_MESSENGER,
+    L2_BRIDGE,
+    batch_messages,
+    merkle_root,
+    withdrawal_data,
+)
 from ethrex.l2.rollup.privileged import ZERO_HASH, l1_hash, rolling_hash
 from ethrex.l2.sequencer.block_producer import produce_block
 from ethrex.l2.sequencer.committer import BatchPolicy, Sealer
@@ -27,6 +38,7 @@ from ethrex.crypto.secp256k1 import private_key_to_address
 from ethrex.state import StateDB
 from ethrex.storage import Store
 from ethrex.types.block import Block
+from ethrex.types.genesis import GenesisAccount
 from ethrex.types.transactions import (
     FeeMarketTransaction,
     PrivilegedL2Transaction,
@@ -201,3 +213,29 @@ def test_the_sealer_follows_its_policy(l2: tuple) -> None:
     small = Sealer(ctx.chain, rollup, BatchPolicy(max_blocks=100, max_bytes=1, max_age=10))
     one = small.seal(now)  # a single block over the byte bound is a batch of its own
     assert one is not None and one.commitment.first_block == one.commitment.last_block == 10
+
+
+def test_an_l2_system_contract_is_upgraded_by_its_admin() -> None:
+    """``CommonBridge.upgradeL2Contract`` on L1 becomes a privileged transaction from 0xf000
+    calling the proxy's ``upgradeToAndCall``: the messenger then runs the new code."""
+    genesis = l2_genesis(CHAIN_ID)
+    new_impl = b"\x0e" * 20
+    genesis.alloc[new_impl] = GenesisAccount(code=bytes.fromhex("602a60005260206000f3"))  # 42
+    chain = Blockchain.open(Store.in_memory(), genesis, hooks=L2Hooks())
+    ctx = node_context(chain, ThreadPoolExecutor(1), network="l2")
+    rollup = RollupStore(chain.store)
+    data = encode_call("upgradeToAndCall(address,bytes)", new_impl, b"")
+    upgrade = PrivilegedL2Transaction(CHAIN_ID, 0, 0, 0, 100_000, L1_MESSENGER, 0, data, (),
+                                      PROXY_ADMIN)
+    # the same call from anyone else goes to the implementation, which has no such function
+    forged = PrivilegedL2Transaction(CHAIN_ID, 1, 0, 0, 100_000, L2_BRIDGE, 0, data, (),
+                                     b"\xab" * 20)
+    _store_deposits(rollup, [upgrade, forged])
+    block = produce_block(ctx, rollup, COINBASE, now=10**9)
+    receipts = chain.store.get_receipts(block.header.hash()) or []
+    assert [r.succeeded for r in receipts] == [True, False]
+    state = _state(ctx)
+    slot = int.from_bytes(IMPLEMENTATION_SLOT, "big")
+    assert state.get_storage(L1_MESSENGER, slot) == int.from_bytes(new_impl, "big")
+    assert state.get_storage(L2_BRIDGE, slot) == int.from_bytes(BRIDGE_IMPLEMENTATION, "big")
+    ctx.executor.shutdown()
