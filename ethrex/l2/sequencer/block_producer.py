@@ -24,11 +24,16 @@ ZERO_HASH = bytes(32)
 
 
 def produce_block(ctx: NodeContext, rollup: RollupStore, coinbase: bytes,
-                  now: float | None = None) -> Block:
-    """Build, import and make head the next L2 block (on the executor thread)."""
+                  now: float | None = None) -> Block | None:
+    """Build, import and make head the next L2 block (on the executor thread). None when the
+    head is already ahead of the clock: timestamps grow by at least a second a block, so with
+    blocks faster than one a second the L2 never runs more than a second ahead."""
     chain = ctx.chain
     parent = chain.head_header()
-    timestamp = max(int(time.time() if now is None else now), parent.timestamp + 1)
+    clock = int(time.time() if now is None else now)
+    if parent.timestamp > clock:
+        return None
+    timestamp = max(clock, parent.timestamp + 1)
     first = rollup.next_deposit()
     deposits = rollup.deposits_from(first, MAX_DEPOSITS_PER_BLOCK)
     attrs = PayloadAttributes(timestamp=timestamp, prev_randao=ZERO_HASH, fee_recipient=coinbase,
@@ -55,7 +60,7 @@ async def run_block_producer(ctx: NodeContext, rollup: RollupStore, coinbase: by
     while True:
         next_at += block_time
         block = await loop.run_in_executor(ctx.executor, produce_block, ctx, rollup, coinbase)
-        if block.transactions:
+        if block is not None and block.transactions:
             log.info("block #%d: %d transactions, %d gas", block.header.number,
                      len(block.transactions), block.header.gas_used)
         journal.maybe_compact()

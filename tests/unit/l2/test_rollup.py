@@ -68,6 +68,13 @@ def l2() -> tuple[NodeContext, RollupStore]:
     executor.shutdown()
 
 
+def _produce(ctx: NodeContext, rollup: RollupStore) -> Block:
+    """The next block, a second after the head (the producer's clock)."""
+    block = produce_block(ctx, rollup, COINBASE, now=ctx.chain.head_header().timestamp + 1)
+    assert block is not None
+    return block
+
+
 def _state(ctx: NodeContext) -> StateDB:
     return StateDB(ctx.chain.state_at(ctx.chain.head_header().hash()))
 
@@ -83,16 +90,26 @@ def _signed(nonce: int, to: bytes, value: int, data: bytes = b"",
     return sign_transaction(tx, KEY)  # type: ignore[return-value]
 
 
+def test_the_l2_clock_runs_at_most_a_second_ahead(l2: tuple) -> None:
+    ctx, rollup = l2
+    first = produce_block(ctx, rollup, COINBASE, now=1000.2)
+    second = produce_block(ctx, rollup, COINBASE, now=1000.7)  # two blocks in one second
+    assert first is not None and second is not None
+    assert (first.header.timestamp, second.header.timestamp) == (1000, 1001)
+    assert produce_block(ctx, rollup, COINBASE, now=1000.9) is None  # it would be 1002
+    assert produce_block(ctx, rollup, COINBASE, now=1001.1) is not None
+
+
 def test_deposits_are_minted_in_order_and_counted_with_the_block(l2: tuple) -> None:
     ctx, rollup = l2
     _store_deposits(rollup, [_deposit(0, USER, ETHER), _deposit(1, USER, 2 * ETHER)])
-    block = produce_block(ctx, rollup, COINBASE, now=10**9)
+    block = _produce(ctx, rollup)
     assert [tx.nonce for tx in block.transactions] == [0, 1]
     receipts = ctx.chain.store.get_receipts(block.header.hash())
     assert receipts is not None and all(r.succeeded for r in receipts)
     assert _state(ctx).get_balance(USER) == 3 * ETHER
     assert rollup.next_deposit() == 2
-    assert not produce_block(ctx, rollup, COINBASE, now=10**9).transactions  # none left
+    assert not _produce(ctx, rollup).transactions  # none left
     state = _state(ctx)
     assert state.get_balance(L2_BRIDGE) == 0 and not state.account_exists(COINBASE)
 
@@ -101,7 +118,7 @@ def test_only_the_bridge_mints(l2: tuple) -> None:
     ctx, rollup = l2
     # an upgrade-style privileged transaction from another sender carries no minted value
     _store_deposits(rollup, [_deposit(0, USER, ETHER, sender=b"\xab" * 20)])
-    block = produce_block(ctx, rollup, COINBASE, now=10**9)
+    block = _produce(ctx, rollup)
     (receipt,) = ctx.chain.store.get_receipts(block.header.hash()) or []
     assert not receipt.succeeded  # the sender has nothing to send
     assert _state(ctx).get_balance(USER) == 0
@@ -111,9 +128,9 @@ def test_only_the_bridge_mints(l2: tuple) -> None:
 def test_fees_go_to_the_coinbase_and_the_vault(l2: tuple) -> None:
     ctx, rollup = l2
     _store_deposits(rollup, [_deposit(0, USER, ETHER)])
-    produce_block(ctx, rollup, COINBASE, now=10**9)
+    _produce(ctx, rollup)
     ctx.mempool.add(_signed(0, b"\x77" * 20, 1000))
-    block = produce_block(ctx, rollup, COINBASE, now=10**9)
+    block = _produce(ctx, rollup)
     assert len(block.transactions) == 1
     base_fee = block.header.base_fee_per_gas
     state = _state(ctx)
@@ -126,15 +143,15 @@ def test_fees_go_to_the_coinbase_and_the_vault(l2: tuple) -> None:
 def _batch_blocks(ctx: NodeContext, rollup: RollupStore) -> list[Block]:
     """Deposits, a withdrawal, a transfer and a contract creation over four blocks."""
     _store_deposits(rollup, [_deposit(0, USER, ETHER), _deposit(1, b"\x66" * 20, ETHER)])
-    blocks = [produce_block(ctx, rollup, COINBASE, now=10**9)]
+    blocks = [_produce(ctx, rollup)]
     ctx.mempool.add(_signed(0, L2_BRIDGE, ETHER // 4, encode_call("withdraw(address)", USER),
                             200_000))
     ctx.mempool.add(_signed(1, b"\x77" * 20, 1000))
-    blocks.append(produce_block(ctx, rollup, COINBASE, now=10**9))
+    blocks.append(_produce(ctx, rollup))
     _store_deposits(rollup, [_deposit(2, USER, ETHER)])
     ctx.mempool.add(_signed(2, b"", 0, bytes.fromhex("600160005500"), 100_000))  # SSTORE 1
-    blocks.append(produce_block(ctx, rollup, COINBASE, now=10**9))
-    blocks.append(produce_block(ctx, rollup, COINBASE, now=10**9))
+    blocks.append(_produce(ctx, rollup))
+    blocks.append(_produce(ctx, rollup))
     return blocks
 
 
@@ -192,20 +209,20 @@ def test_re_executing_a_batch_reaches_its_commitment(l2: tuple) -> None:
 
 def test_the_sealer_follows_its_policy(l2: tuple) -> None:
     ctx, rollup = l2
-    now = 10**9
     for _ in range(3):
-        produce_block(ctx, rollup, COINBASE, now=now)
+        _produce(ctx, rollup)
+    now = ctx.chain.head_header().timestamp
     sealer = Sealer(ctx.chain, rollup, BatchPolicy(max_blocks=5, max_bytes=10**6, max_age=10))
     assert sealer.seal(now + 100) is None  # only empty blocks: they wait
     _store_deposits(rollup, [_deposit(0, USER, ETHER)])
-    produce_block(ctx, rollup, COINBASE, now=now)
-    assert sealer.seal(now + 1) is None  # a transaction, but young
+    _produce(ctx, rollup)
+    assert sealer.seal(now + 3) is None  # a transaction, but the first block is young
     record = sealer.seal(now + 100)
     assert record is not None and record.tx_count == 1
     assert (record.commitment.first_block, record.commitment.last_block) == (1, 4)
     assert rollup.get_batch(1) == record and rollup.last_batch() == 1
     for _ in range(6):
-        produce_block(ctx, rollup, COINBASE, now=now)
+        _produce(ctx, rollup)
     full = sealer.seal(now)  # five empty blocks make a batch however young
     assert full is not None and (full.commitment.first_block, full.commitment.last_block) == \
         (5, 9)
@@ -231,7 +248,7 @@ def test_an_l2_system_contract_is_upgraded_by_its_admin() -> None:
     forged = PrivilegedL2Transaction(CHAIN_ID, 1, 0, 0, 100_000, L2_BRIDGE, 0, data, (),
                                      b"\xab" * 20)
     _store_deposits(rollup, [upgrade, forged])
-    block = produce_block(ctx, rollup, COINBASE, now=10**9)
+    block = _produce(ctx, rollup)
     receipts = chain.store.get_receipts(block.header.hash()) or []
     assert [r.succeeded for r in receipts] == [True, False]
     state = _state(ctx)
