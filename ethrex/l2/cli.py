@@ -16,7 +16,8 @@ from ethrex.l2 import commands
 from ethrex.l2.client import EthClient, NodeUnreachable
 from ethrex.l2.deploy import Deployment, deploy
 from ethrex.l2.genesis import L2_CHAIN_ID
-from ethrex.l2.node import DEFAULT_L2_PORT, L2NodeError, SequencerConfig
+from ethrex.l2.errors import L2ConfigError
+from ethrex.l2.node import DEFAULT_L2_PORT, SequencerConfig
 from ethrex.l2.sender import TxSender
 from ethrex.l2.sequencer.committer import BatchPolicy
 
@@ -164,7 +165,7 @@ def sequencer_config(args: argparse.Namespace,
                                         ("--committer.key", committer_key))
                if value is None]
     if missing:
-        raise L2NodeError(f"the sequencer needs {', '.join(missing)} (or --deployment FILE "
+        raise L2ConfigError(f"the sequencer needs {', '.join(missing)} (or --deployment FILE "
                           "for the addresses; `ethrex l2 --dev` makes everything itself)")
     config = SequencerConfig(
         l1_url=args.l1_rpc, bridge=bridge, proposer=proposer,

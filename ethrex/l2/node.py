@@ -11,8 +11,8 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ethrex.errors import EthrexError
 from ethrex.l2.client import EthClient
+from ethrex.l2.errors import L2ConfigError
 from ethrex.l2.journal import JOURNAL_FILE, TxJournal
 from ethrex.l2.rpc import L2Context, l2_handlers
 from ethrex.l2.sender import TxSender
@@ -27,10 +27,6 @@ from ethrex.rpc.server import RpcServer
 log = logging.getLogger("ethrex.l2")
 
 DEFAULT_L2_PORT = 1729
-
-
-class L2NodeError(EthrexError):
-    """A problem with the L2 node's inputs or environment (one line for the user)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +61,7 @@ async def serve_l2(ctx: NodeContext, config: SequencerConfig, stop: asyncio.Even
         await server.start()
     except OSError as exc:
         journal.close()
-        raise L2NodeError(f"L2 RPC: cannot listen on {config.http_addr}:{config.http_port}: "
+        raise L2ConfigError(f"L2 RPC: cannot listen on {config.http_addr}:{config.http_port}: "
                           f"{exc.strerror or exc}") from None
     print(f"ethrex l2: http listening on {config.http_addr}:{config.http_port}", flush=True)
     try:

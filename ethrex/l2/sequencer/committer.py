@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ethrex.blockchain.blockchain import Blockchain
-from ethrex.errors import EthrexError
 from ethrex.l2.abi import encode_call
 from ethrex.l2.client import ClientError
+from ethrex.l2.errors import L2ConfigError
 from ethrex.l2.rollup.batch import BatchCommitment, batch_commitment
 from ethrex.l2.rollup.privileged import ZERO_HASH
 from ethrex.l2.sender import TxSender
@@ -115,7 +115,7 @@ async def _on_executor(executor: Executor, fn: Callable[..., Any], *args: Any) -
     return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
 
-class DeploymentMismatch(EthrexError):
+class DeploymentMismatch(L2ConfigError):
     """The L1 contracts are not this L2's (another genesis, or not an OnChainProposer)."""
 
 
