@@ -5,6 +5,7 @@ no leading zeros), ``bool`` and tuples. ``decode`` rejects every non-canonical f
 encodings of one value would give two hashes for one block.
 """
 
+from collections.abc import Iterable
 from typing import Any, Union
 
 from ethrex.errors import RLPDecodingError
@@ -86,6 +87,13 @@ def _encode_other(item: Any) -> bytes:
     if isinstance(item, str):
         raise TypeError("RLP encodes bytes, not str: encode the text first")
     raise TypeError(f"RLP cannot encode {type(item).__name__}")
+
+
+def encode_encoded_list(encoded_items: Iterable[bytes]) -> bytes:
+    """The RLP list of items that are encoded already, each one reused as it is (a block
+    body from its transactions' encodings, a block from its header's and its body's)."""
+    payload = b"".join(encoded_items)
+    return _length_prefix(len(payload), 0xC0) + payload
 
 
 def encode_int(value: int) -> bytes:

@@ -29,9 +29,10 @@ from ethrex.state import StateDB
 from ethrex.state.store_backend import StateDiff, StoreBackend
 from ethrex.storage import Store, StoreWriter
 from ethrex.storage.genesis_state import write_genesis_state
-from ethrex.types.block import Block, encode_block
+from ethrex.types.block import Block, encode_block_parts
 from ethrex.types.genesis import ChainConfig, Genesis
 from ethrex.types.header import Header
+from ethrex.types.receipt import encode_receipt
 
 BLOCKHASH_WINDOW = 256
 RECENT_DIFFS = 16  # state diffs kept for blocks that may become the head next
@@ -200,7 +201,8 @@ class Blockchain:
     def _add_block(self, block: Block, make_head: bool | None) -> BlockOutput:
         store = self.store
         header = block.header
-        block_hash = header.hash()
+        encoded = encode_block_parts(block)  # each transaction and the header encoded once
+        block_hash = encoded.hash()
         if store.has_block(block_hash):
             if make_head:
                 self.forkchoice_update(block_hash)
@@ -216,7 +218,7 @@ class Blockchain:
         config = self.config
         dao_block = config.dao_fork_block if config.dao_fork_support else None
         validate_header(header, parent, rules, parent_rules, dao_block)
-        if rules.fork >= Fork.OSAKA and len(encode_block(block)) > MAX_RLP_BLOCK_SIZE:
+        if rules.fork >= Fork.OSAKA and encoded.size > MAX_RLP_BLOCK_SIZE:
             raise InvalidBlock("block RLP larger than the EIP-7934 limit")
         if block.ommers:
             validate_ommers(block, self._ancestors(header.parent_hash, MAX_OMMER_DEPTH + 1),
@@ -225,7 +227,8 @@ class Blockchain:
         backend = StoreBackend(store, parent.state_root,
                                header.parent_hash if flat == header.parent_hash else None)
         db = StateDB(backend)
-        output = execute_block(db, block, rules, self.block_context(parent))
+        output = execute_block(db, block, rules, self.block_context(parent),
+                               encoded.transactions)
 
         td = parent_td + header.difficulty
         if make_head is None:
@@ -233,7 +236,8 @@ class Blockchain:
         get_code = store.get_code
         code = {h: c for h, c in db.codes.items() if h != EMPTY_HASH and get_code(h) is None}
         with store.write() as tx:
-            tx.add_block(block, output.receipts, td, backend.pending_nodes, code)
+            tx.add_encoded_block(encoded, header.number, output.encoded_receipts, td,
+                                 backend.pending_nodes, code)
             if make_head:
                 self._set_head(tx, block_hash, header.parent_hash, backend.pending_diff)
         if not make_head:
@@ -252,7 +256,8 @@ class Blockchain:
 
     def _stored_output(self, block_hash: bytes, header: Header) -> BlockOutput:
         receipts = self.store.get_receipts(block_hash) or []
-        return BlockOutput(tuple(receipts), header.gas_used, header.blob_gas_used or 0, None)
+        return BlockOutput(tuple(receipts), header.gas_used, header.blob_gas_used or 0, None,
+                           tuple([encode_receipt(r) for r in receipts]))
 
     @staticmethod
     def _set_head(

@@ -74,6 +74,8 @@ class BlockOutput:
     gas_used: int
     blob_gas_used: int
     requests: tuple[bytes, ...] | None  # EIP-7685, None before Prague
+    # ``encode_receipt`` of each receipt, made once: the receipts root and the store use them
+    encoded_receipts: tuple[bytes, ...]
 
 
 def block_env(header: Header, ctx: BlockContext) -> BlockEnv:
@@ -139,7 +141,7 @@ class BlockBuilder:
     needs another (``eth_simulateV1``'s overrides)."""
 
     __slots__ = ("state", "header", "rules", "ctx", "env", "transactions", "receipts",
-                 "gas_used", "blob_gas_used", "max_blob_gas", "byzantium")
+                 "encoded_receipts", "gas_used", "blob_gas_used", "max_blob_gas", "byzantium")
 
     def __init__(self, state: StateDB, header: Header, rules: ForkRules, ctx: BlockContext,
                  env: BlockEnv | None = None) -> None:
@@ -153,6 +155,7 @@ class BlockBuilder:
         self.env = env
         self.transactions: list[Transaction] = []
         self.receipts: list[Receipt] = []
+        self.encoded_receipts: list[bytes] = []
         self.gas_used = 0
         self.blob_gas_used = 0
         self.max_blob_gas = rules.blob_max * GAS_PER_BLOB
@@ -190,14 +193,16 @@ class BlockBuilder:
         self.blob_gas_used += blob_gas
         logs = tuple(Log(a, t, d) for a, t, d in result.logs)
         byzantium = self.byzantium
-        self.receipts.append(Receipt(
+        receipt = Receipt(
             tx_type=tx.TYPE,
             succeeded=result.succeeded if byzantium else None,
             post_state=None if byzantium else state.state_root(),  # EIP-658 replaced it
             cumulative_gas_used=self.gas_used,
             bloom=logs_bloom(logs),
             logs=logs,
-        ))
+        )
+        self.receipts.append(receipt)
+        self.encoded_receipts.append(encode_receipt(receipt))
         self.transactions.append(tx)
         return result
 
@@ -212,7 +217,8 @@ class BlockBuilder:
         if rules.has_withdrawals:
             process_withdrawals(state, withdrawals or ())
         requests = self.ctx.hooks.block_requests(state, self.env, rules, self.receipts)
-        return BlockOutput(tuple(self.receipts), self.gas_used, self.blob_gas_used, requests)
+        return BlockOutput(tuple(self.receipts), self.gas_used, self.blob_gas_used, requests,
+                           tuple(self.encoded_receipts))
 
 
 def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContext) -> BlockOutput:
@@ -230,12 +236,12 @@ def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContex
 
 # -- what a header commits to ------------------------------------------------------------------
 
-def body_commitments(transactions: Sequence[Transaction], ommers: Sequence[Header],
+def body_commitments(encoded_transactions: Sequence[bytes], ommers: Sequence[Header],
                      withdrawals: Sequence[Withdrawal] | None) -> dict[str, object]:
-    """The header fields a body fixes without execution: transactions root, ommers hash and
-    (EIP-4895) withdrawals root."""
+    """The header fields a body fixes without execution: transactions root (of the
+    transactions' ``encode_transaction``), ommers hash and (EIP-4895) withdrawals root."""
     fields: dict[str, object] = {
-        "transactions_root": ordered_root([encode_transaction(tx) for tx in transactions]),
+        "transactions_root": ordered_root(encoded_transactions),
         "ommers_hash": keccak256(rlp.encode([header_fields(h) for h in ommers])),
     }
     if withdrawals is not None:
@@ -255,7 +261,7 @@ def output_commitments(output: BlockOutput, state_root: bytes,
     if rules.has_blobs:
         fields["blob_gas_used"] = output.blob_gas_used
     fields["logs_bloom"] = bloom.to_bytes(256, "big")
-    fields["receipts_root"] = ordered_root([encode_receipt(r) for r in output.receipts])
+    fields["receipts_root"] = ordered_root(output.encoded_receipts)
     if output.requests is not None:
         fields["requests_hash"] = system_calls.compute_requests_hash(output.requests)
     fields["state_root"] = state_root
@@ -266,7 +272,8 @@ def seal_header(template: Header, transactions: Sequence[Transaction],
                 withdrawals: Sequence[Withdrawal] | None, output: BlockOutput,
                 state_root: bytes, rules: ForkRules) -> Header:
     """``template`` with every commitment of a body without ommers and its execution."""
-    return replace(template, **body_commitments(transactions, (), withdrawals),
+    encoded = [encode_transaction(tx) for tx in transactions]
+    return replace(template, **body_commitments(encoded, (), withdrawals),
                    **output_commitments(output, state_root, rules))  # type: ignore[arg-type]
 
 
@@ -282,11 +289,15 @@ def _compare(fields: dict[str, object], header: Header) -> None:
                                f"{_show(expected)}")
 
 
-def check_body(block: Block, rules: ForkRules) -> None:
-    """The body commitments that need no execution: transactions, ommers, withdrawals."""
+def check_body(block: Block, rules: ForkRules,
+               encoded_transactions: Sequence[bytes] | None = None) -> None:
+    """The body commitments that need no execution: transactions (``encoded_transactions``
+    when the caller has them), ommers, withdrawals."""
     if rules.has_withdrawals != (block.withdrawals is not None):
         raise InvalidBlock("withdrawals present before Shanghai or missing after")  # EIP-4895
-    _compare(body_commitments(block.transactions, block.ommers, block.withdrawals),
+    if encoded_transactions is None:
+        encoded_transactions = [encode_transaction(tx) for tx in block.transactions]
+    _compare(body_commitments(encoded_transactions, block.ommers, block.withdrawals),
              block.header)
 
 
@@ -297,10 +308,12 @@ def check_output(block: Block, output: BlockOutput, state_root: bytes,
 
 
 def execute_block(
-    state: StateDB, block: Block, rules: ForkRules, ctx: BlockContext
+    state: StateDB, block: Block, rules: ForkRules, ctx: BlockContext,
+    encoded_transactions: Sequence[bytes] | None = None,
 ) -> BlockOutput:
-    """Check the body, run it and compare every result with the header."""
-    check_body(block, rules)
+    """Check the body, run it and compare every result with the header
+    (``encoded_transactions``: the body's, when the caller made them already)."""
+    check_body(block, rules, encoded_transactions)
     output = apply_block(state, block, rules, ctx)
     check_output(block, output, state.state_root(), rules)
     return output

@@ -4,7 +4,7 @@ is what makes a block, its state and the head pointer that moves to it crash-con
 """
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ethrex import rlp
@@ -38,25 +38,13 @@ from ethrex.storage.schema import (
 )
 from ethrex.trie import EMPTY_ROOT, Trie
 from ethrex.types.account import Account, decode_account, encode_account
-from ethrex.types.block import Block
+from ethrex.types.block import Block, EncodedBlock, encode_block_parts
 from ethrex.types.genesis import ChainConfig
-from ethrex.types.header import Header, decode_header, header_fields
+from ethrex.types.header import Header, decode_header, encode_header
 from ethrex.types.receipt import Receipt, encode_receipt
-from ethrex.types.transactions import encode_transaction_item, transaction_hash
-from ethrex.types.withdrawal import withdrawal_fields
 
 if TYPE_CHECKING:
     from ethrex.storage.store import Store
-
-
-def _encode_body(block: Block) -> bytes:
-    fields: list[object] = [
-        [encode_transaction_item(tx) for tx in block.transactions],
-        [header_fields(h) for h in block.ommers],
-    ]
-    if block.withdrawals is not None:  # EIP-4895
-        fields.append([withdrawal_fields(w) for w in block.withdrawals])
-    return rlp.encode(fields)
 
 
 class StoreWriter:
@@ -83,14 +71,18 @@ class StoreWriter:
 
     def add_header(self, header: Header, total_difficulty: int | None = None) -> bytes:
         """Store a header alone (header-first sync); returns its hash."""
-        encoded = rlp.encode(header_fields(header))
+        encoded = encode_header(header)
         block_hash = keccak256(encoded)
+        self._put_header(block_hash, encoded, header.number, total_difficulty)
+        return block_hash
+
+    def _put_header(self, block_hash: bytes, encoded: bytes, number: int,
+                    total_difficulty: int | None) -> None:
         put = self.batch.put
         put(HEADERS, block_hash, encoded)
-        put(BLOCK_NUMBERS, block_hash, number_key(header.number))
+        put(BLOCK_NUMBERS, block_hash, number_key(number))
         if total_difficulty is not None:
             put(TOTAL_DIFFICULTY, block_hash, encode_uint(total_difficulty))
-        return block_hash
 
     def add_block(
         self,
@@ -104,12 +96,29 @@ class StoreWriter:
         """Store a validated block with its receipts, total difficulty, new trie nodes and new
         code (``hash -> code``, or just the codes); ``make_head`` also makes it the canonical
         head. Returns the block hash."""
-        block_hash = self.add_header(block.header, total_difficulty)
+        return self.add_encoded_block(
+            encode_block_parts(block), block.header.number, [encode_receipt(r) for r in receipts],
+            total_difficulty, trie_nodes, code, make_head)
+
+    def add_encoded_block(
+        self,
+        block: EncodedBlock,
+        number: int,
+        receipts: Sequence[bytes],
+        total_difficulty: int,
+        trie_nodes: Mapping[bytes, bytes] | None = None,
+        code: Mapping[bytes, bytes] | Iterable[bytes] | None = None,
+        make_head: bool = False,
+    ) -> bytes:
+        """``add_block`` from the encodings an import made already (``encode_receipt`` for the
+        receipts): nothing is encoded twice on the way to the disk."""
+        block_hash = block.hash()
+        self._put_header(block_hash, block.header, number, total_difficulty)
         put = self.batch.put
-        put(BODIES, block_hash, _encode_body(block))
-        put(RECEIPTS, block_hash, rlp.encode([encode_receipt(r) for r in receipts]))
+        put(BODIES, block_hash, block.body)
+        put(RECEIPTS, block_hash, rlp.encode(receipts))
         for index, tx in enumerate(block.transactions):
-            put(TX_LOCATIONS, transaction_hash(tx) + block_hash, encode_uint(index))
+            put(TX_LOCATIONS, keccak256(tx) + block_hash, encode_uint(index))
         if trie_nodes:
             self.put_trie_nodes(trie_nodes)
         if code:

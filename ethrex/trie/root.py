@@ -5,6 +5,8 @@ next nibble, and each subtree returns just its reference. Given a ``store``, eve
 is written to it (a genesis state goes to disk that way, without a trie in memory).
 """
 
+from collections.abc import Sequence
+
 from ethrex import rlp
 from ethrex.primitives import keccak256
 from ethrex.trie.nibbles import NIBBLE_INDEX, common_prefix_length
@@ -19,7 +21,7 @@ from ethrex.trie.nodes import (
 from ethrex.trie.trie import EMPTY_ROOT
 
 
-def ordered_root(values: list[bytes]) -> bytes:
+def ordered_root(values: Sequence[bytes]) -> bytes:
     """Root of the trie keyed by ``rlp(index)`` (transactions, receipts, withdrawals roots)."""
     encode = rlp.encode
     return compute_root([(encode(i).hex(), value) for i, value in enumerate(values) if value])

@@ -107,3 +107,8 @@ def test_encode_rejects_negative_and_str_inside_lists() -> None:
         rlp.encode([b"a", [1, -1]])
     with pytest.raises(TypeError):
         rlp.encode([b"a", ("text",)])
+
+
+@given(st.lists(mixed_items, max_size=6))
+def test_a_list_of_encoded_items_is_the_list_encoded(items: list[object]) -> None:
+    assert rlp.encode_encoded_list([rlp.encode(x) for x in items]) == rlp.encode(items)
