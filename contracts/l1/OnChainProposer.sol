@@ -12,7 +12,11 @@ import {IOnChainProposer} from "./IOnChainProposer.sol";
 /// them, the root of the L2-to-L1 messages they sent and the bridge's rolling hash after the
 /// privileged transactions they included (checked against the bridge, which then counts them
 /// as consumed). A committed batch becomes verified by `verifyBatch`; withdrawals are claimed
-/// only from verified batches.
+/// only from verified batches. Each batch's data (its blocks, compressed: docs/l2.md) is
+/// published as EIP-4844 blobs of the commit transaction, whose versioned hashes `commitBatch`
+/// records (BLOBHASH); a validium deployment publishes no blobs and records a commitment to
+/// the data the sequencer keeps. Either way `batchDataCommitment` is the one word a proof of
+/// the batch ties to its data.
 /// @dev `verifyBatch` is an owner-only stand-in: proof verification replaces it. Behind an
 /// ERC-1967 proxy (UUPS): the owner upgrades it.
 contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ownable2StepUpgradeable {
@@ -32,6 +36,12 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
     uint256 public lastVerifiedBatch;
     /// @notice Batch 0 is the L2 genesis (its state root).
     mapping(uint256 => Batch) public batches;
+    /// @notice Whether batches carry a commitment to data kept off L1 rather than blobs; set
+    /// by the owner before the first commit.
+    bool public validium;
+    /// @notice keccak256 of the batch's blob versioned hashes, or of its off-L1 data (validium).
+    mapping(uint256 => bytes32) public batchDataCommitment;
+    mapping(uint256 => bytes32[]) internal _batchBlobHashes;
 
     event BatchCommitted(
         uint256 indexed batchNumber,
@@ -65,8 +75,20 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         batches[0].stateRoot = genesisStateRoot;
     }
 
+    /// @notice Choose, before the first commit, whether batches publish blobs or are a validium's.
+    function setValidium(bool validium_) external onlyOwner {
+        require(lastCommittedBatch == 0, "OnChainProposer: batches were committed already");
+        validium = validium_;
+    }
+
+    /// @notice The versioned hashes of the blobs that carried batch `batchNumber`'s data.
+    function batchBlobHashes(uint256 batchNumber) external view returns (bytes32[] memory) {
+        return _batchBlobHashes[batchNumber];
+    }
+
     /// @notice Commit batch `batchNumber`: L2 blocks `firstBlock`..`lastBlock`, which included
-    /// `privilegedCount` privileged transactions after the previous batch's.
+    /// `privilegedCount` privileged transactions after the previous batch's. Its data comes as
+    /// the transaction's blobs, or for a validium as `validiumDataCommitment` (zero otherwise).
     function commitBatch(
         uint256 batchNumber,
         uint256 firstBlock,
@@ -75,7 +97,8 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         bytes32 messagesRoot,
         uint256 privilegedCount,
         bytes32 privilegedRollingHash,
-        bytes32 lastBlockHash
+        bytes32 lastBlockHash,
+        bytes32 validiumDataCommitment
     ) external onlySequencer {
         require(batchNumber == lastCommittedBatch + 1, "OnChainProposer: batch committed out of order");
         require(
@@ -84,6 +107,7 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         );
         require(newStateRoot != bytes32(0), "OnChainProposer: state root is zero");
         require(lastBlockHash != bytes32(0), "OnChainProposer: last block hash is zero");
+        batchDataCommitment[batchNumber] = _recordData(batchNumber, validiumDataCommitment);
         ICommonBridge(bridge).consumePrivilegedTransactions(privilegedCount, privilegedRollingHash);
         batches[batchNumber] = Batch(
             newStateRoot,
@@ -103,6 +127,23 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
             firstBlock,
             lastBlock
         );
+    }
+
+    /// @dev The batch's data commitment: its blobs' versioned hashes (recorded) hashed, or the
+    /// validium's commitment.
+    function _recordData(uint256 batchNumber, bytes32 validiumDataCommitment) internal returns (bytes32) {
+        if (validium) {
+            require(blobhash(0) == bytes32(0), "OnChainProposer: a validium commit carries no blobs");
+            require(validiumDataCommitment != bytes32(0), "OnChainProposer: data commitment is zero");
+            return validiumDataCommitment;
+        }
+        require(validiumDataCommitment == bytes32(0), "OnChainProposer: not a validium");
+        bytes32[] storage hashes = _batchBlobHashes[batchNumber];
+        for (uint256 i = 0; blobhash(i) != bytes32(0); i++) {
+            hashes.push(blobhash(i));
+        }
+        require(hashes.length > 0, "OnChainProposer: the commit carries no blobs");
+        return keccak256(abi.encodePacked(hashes));
     }
 
     /// @notice Mark the next committed batch verified (stand-in for proof verification).

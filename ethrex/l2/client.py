@@ -7,6 +7,7 @@ connection refused, timeout, a reply that is not JSON-RPC) means try again later
 """
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -152,10 +153,13 @@ class EthClient:
         return hex_to_bytes(await self.call("eth_call", call, block_tag(block)))
 
     async def estimate_gas(self, sender: bytes, to: bytes | None, data: bytes,
-                           value: int = 0) -> int:
-        call = {"from": hex_data(sender), "data": hex_data(data), "value": hex_qty(value)}
+                           value: int = 0, blob_hashes: Sequence[bytes] = ()) -> int:
+        call: dict[str, Any] = {"from": hex_data(sender), "data": hex_data(data),
+                                "value": hex_qty(value)}
         if to is not None:
             call["to"] = hex_data(to)
+        if blob_hashes:  # BLOBHASH reads them during the estimate
+            call["blobVersionedHashes"] = [hex_data(h) for h in blob_hashes]
         return hex_int(await self.call("eth_estimateGas", call))
 
     async def get_logs(self, address: bytes, topics: list[Any], first: int,
@@ -164,6 +168,9 @@ class EthClient:
             "address": hex_data(address), "topics": topics,
             "fromBlock": hex(first), "toBlock": hex(last)})
         return result
+
+    async def blob_base_fee(self) -> int:
+        return hex_int(await self.call("eth_blobBaseFee"))
 
     async def send_raw(self, raw: bytes) -> bytes:
         return hex_to_bytes(await self.call("eth_sendRawTransaction", hex_data(raw)))

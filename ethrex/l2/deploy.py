@@ -5,6 +5,8 @@ that each proxy is initialized with the other's address in its constructor call 
 initialize them first): the ``CommonBridge`` and ``OnChainProposer`` implementations, then an
 ERC-1967 proxy for each (``initialize(owner, proposer)`` and ``initialize(owner, sequencer,
 bridge, genesis state root)``). The proposer's batch 0 is the L2 genesis of ``l2_chain_id``.
+A validium deployment (``validium``) then sets the proposer's ``validium`` flag: batches carry
+a commitment to data kept off L1 instead of blobs.
 """
 
 import json
@@ -39,6 +41,7 @@ class Deployment:
     l2_chain_id: int
     deployed_at_block: int
     genesis_state_root: str
+    validium: bool = False
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1) + "\n")
@@ -57,11 +60,15 @@ def _hex(value: bytes) -> str:
 
 
 async def deploy(sender: TxSender, sequencer: bytes, owner: bytes | None = None,
-                 l2_chain_id: int = L2_CHAIN_ID) -> Deployment:
+                 l2_chain_id: int = L2_CHAIN_ID, validium: bool = False) -> Deployment:
     """Deploy and initialize the L1 contracts; ``owner`` defaults to the deployer."""
     client = sender.client
     me = sender.address
     owner = owner or me
+    if validium and owner != me:
+        raise DeployError("a validium deployment sets the proposer's validium flag as its "
+                          "owner: deploy with the owner's key (and --owner later by "
+                          "transferring ownership)")
     nonce = await client.nonce(me, "latest")
     if await client.nonce(me, "pending") != nonce:
         raise DeployError(f"the deployer 0x{me.hex()} has pending transactions: the contract "
@@ -86,6 +93,8 @@ async def deploy(sender: TxSender, sequencer: bytes, owner: bytes | None = None,
             raise DeployError(f"expected a contract at 0x{address.hex()}, the receipt says "
                               f"{created}: did another transaction use the deployer's nonce?")
         first_block = first_block or mined.block_number
+    if validium:
+        await sender.send(proposer, encode_call("setValidium(bool)", True))
     deployed = await client.eth_call(bridge, encode_call("deployedAtBlock()"))
     return Deployment(
         bridge=_hex(bridge), on_chain_proposer=_hex(proposer),
@@ -93,5 +102,5 @@ async def deploy(sender: TxSender, sequencer: bytes, owner: bytes | None = None,
         owner=_hex(owner), sequencer=_hex(sequencer), l1_chain_id=await sender.chain_id(),
         l2_chain_id=l2_chain_id,
         deployed_at_block=int.from_bytes(deployed, "big") if deployed else first_block,
-        genesis_state_root=_hex(root))
+        genesis_state_root=_hex(root), validium=validium)
 

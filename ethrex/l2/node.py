@@ -17,7 +17,13 @@ from ethrex.l2.journal import JOURNAL_FILE, TxJournal
 from ethrex.l2.rpc import L2Context, l2_handlers
 from ethrex.l2.sender import TxSender
 from ethrex.l2.sequencer.block_producer import run_block_producer
-from ethrex.l2.sequencer.committer import BatchPolicy, Committer, Sealer, run_committer
+from ethrex.l2.sequencer.committer import (
+    BatchFiles,
+    BatchPolicy,
+    Committer,
+    Sealer,
+    run_committer,
+)
 from ethrex.l2.sequencer.l1_watcher import L1Watcher, run_l1_watcher
 from ethrex.l2.sequencer.verifier import Verifier, run_verifier
 from ethrex.l2.store import RollupStore
@@ -27,6 +33,7 @@ from ethrex.rpc.server import RpcServer
 log = logging.getLogger("ethrex.l2")
 
 DEFAULT_L2_PORT = 1729
+BATCH_DATA_DIR = "batch-data"  # the published data of each batch (blobs, validium data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +53,7 @@ class SequencerConfig:
     policy: BatchPolicy = field(default_factory=BatchPolicy)
     http_addr: str = "127.0.0.1"
     http_port: int = DEFAULT_L2_PORT
+    validium: bool = False  # batches commit to data kept here rather than carry blobs
 
 
 async def serve_l2(ctx: NodeContext, config: SequencerConfig, stop: asyncio.Event) -> None:
@@ -79,7 +87,9 @@ async def serve_l2(ctx: NodeContext, config: SequencerConfig, stop: asyncio.Even
                                                          config.block_time, journal)),
                     group.create_task(run_l1_watcher(watcher)),
                     group.create_task(run_committer(
-                        Committer(sealer, committer, ctx.executor, config.proposer),
+                        Committer(sealer, committer, ctx.executor, config.proposer,
+                                  BatchFiles(Path(ctx.datadir or ".") / BATCH_DATA_DIR),
+                                  config.validium),
                         config.l1_poll)),
                     group.create_task(run_verifier(
                         Verifier(verifier, rollup, ctx.executor, config.proposer),
