@@ -494,8 +494,8 @@ def run_l2_dev(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _dev_deployment(l1_url: str, key: bytes, chain_id: int,
-                          datadir: Path) -> Deployment:
+async def _dev_deployment(l1_url: str, key: bytes, chain_id: int, datadir: Path,
+                          validium: bool) -> Deployment:
     """The contracts on the dev L1: deployed once, then read from the datadir."""
     path = datadir / DEPLOYMENT_FILE
     async with EthClient(l1_url) as l1:
@@ -504,7 +504,8 @@ async def _dev_deployment(l1_url: str, key: bytes, chain_id: int,
             if await l1.code(bytes.fromhex(deployment.bridge[2:])):
                 return deployment
         sender = TxSender(l1, key, bump_after=5.0)
-        deployment = await deploy(sender, sender.address, l2_chain_id=chain_id)
+        deployment = await deploy(sender, sender.address, l2_chain_id=chain_id,
+                                  validium=validium)
     deployment.write(path)
     return deployment
 
@@ -524,7 +525,7 @@ async def _serve_l2_dev(l1_ctx: NodeContext, l2_ctx: NodeContext, args: argparse
         async with asyncio.TaskGroup() as group:
             producer = group.create_task(run_dev_producer(l1_ctx, args.dev_l1_period))
             address, key = dev_accounts()[L2_DEV_SEQUENCER]
-            deployment = await _dev_deployment(l1_url, key, chain_id, datadir)
+            deployment = await _dev_deployment(l1_url, key, chain_id, datadir, args.validium)
             print(f"ethrex l2 --dev: CommonBridge {deployment.bridge}, OnChainProposer "
                   f"{deployment.on_chain_proposer} (owner and sequencer: dev account "
                   f"{L2_DEV_SEQUENCER}, 0x{address.hex()}); L2 chain id {chain_id}; "

@@ -91,6 +91,10 @@ def l2_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch.max-blocks", dest="batch_max_blocks", type=int, default=1000)
     p.add_argument("--batch.max-bytes", dest="batch_max_bytes", type=int, default=120_000,
                    help="RLP bytes of a batch's blocks (default 120000: one blob)")
+    p.add_argument("--validium", action="store_true",
+                   help="batches commit to data this node keeps (served by "
+                        "ethrex_getBatchData) instead of carrying it in blobs; the proposer "
+                        "must be deployed with --validium (the deployment file says so)")
     p.add_argument("--l1.confirmations", dest="confirmations", type=int, default=2,
                    help="L1 blocks on top of a deposit's before the L2 includes it")
     p.add_argument("--l1.poll", dest="l1_poll", type=_ms, default=1.0,
@@ -114,6 +118,8 @@ def l2_parser() -> argparse.ArgumentParser:
     d.add_argument("--owner", type=_address, help="L1 owner of the contracts (default: the "
                    "deployer)")
     d.add_argument("--l2.chain-id", dest="l2_chain_id", type=int, default=L2_CHAIN_ID)
+    d.add_argument("--validium", action="store_true",
+                   help="batches commit to data kept off L1 rather than carry blobs")
     d.add_argument("--out", type=Path, help="write the deployment (JSON) to this file")
 
     dep = sub.add_parser("deposit", help="deposit ether from L1 to L2")
@@ -154,6 +160,7 @@ def sequencer_config(args: argparse.Namespace,
     """The sequencer's configuration and L2 chain id from ``ethrex l2``'s flags, or from a
     ``deployment`` and ``key`` (``--dev``)."""
     bridge, proposer, chain_id = args.bridge, args.proposer, args.l2_chain_id
+    validium = args.validium
     committer_key = key or args.committer_key
     if args.deployment is not None and deployment is None:
         deployment = Deployment.read(args.deployment)
@@ -161,6 +168,7 @@ def sequencer_config(args: argparse.Namespace,
         bridge = bridge or bytes.fromhex(deployment.bridge[2:])
         proposer = proposer or bytes.fromhex(deployment.on_chain_proposer[2:])
         chain_id = chain_id if chain_id is not None else deployment.l2_chain_id
+        validium = validium or deployment.validium
     missing = [flag for flag, value in (("--bridge", bridge), ("--proposer", proposer),
                                         ("--committer.key", committer_key))
                if value is None]
@@ -173,7 +181,7 @@ def sequencer_config(args: argparse.Namespace,
         coinbase=args.coinbase, block_time=args.block_time, confirmations=args.confirmations,
         l1_poll=args.l1_poll, bump_after=args.bump_after,
         policy=BatchPolicy(args.batch_max_blocks, args.batch_max_bytes, args.batch_max_age),
-        http_addr=args.http_addr, http_port=args.http_port)
+        http_addr=args.http_addr, http_port=args.http_port, validium=validium)
     return config, chain_id if chain_id is not None else L2_CHAIN_ID
 
 
@@ -182,7 +190,7 @@ async def _run_command(args: argparse.Namespace) -> None:
         async with EthClient(args.l1_rpc) as l1:
             sender = TxSender(l1, args.key)
             result = await deploy(sender, args.sequencer or sender.address, args.owner,
-                                  args.l2_chain_id)
+                                  args.l2_chain_id, args.validium)
         print_deployment(result)
         if args.out is not None:
             result.write(args.out)
@@ -221,7 +229,8 @@ async def _run_command(args: argparse.Namespace) -> None:
 def print_deployment(d: Deployment) -> None:
     print(f"CommonBridge     {d.bridge}\nOnChainProposer  {d.on_chain_proposer}\n"
           f"owner {d.owner}, sequencer {d.sequencer}, L1 chain {d.l1_chain_id}, "
-          f"L2 chain {d.l2_chain_id}, deployed at L1 block {d.deployed_at_block}", flush=True)
+          f"L2 chain {d.l2_chain_id}, deployed at L1 block {d.deployed_at_block}"
+          f"{', validium' if d.validium else ''}", flush=True)
 
 
 def run_command(args: argparse.Namespace) -> int:
