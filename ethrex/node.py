@@ -41,6 +41,8 @@ from ethrex.l2.deploy import Deployment, deploy
 from ethrex.l2.errors import L2ConfigError
 from ethrex.l2.genesis import L2_CHAIN_ID, l2_genesis
 from ethrex.l2.node import serve_l2
+from ethrex.l2.reconstruct import DataSource, reconstruct
+from ethrex.l2.sequencer.committer import BatchFiles
 from ethrex.l2.rollup.hooks import L2Hooks
 from ethrex.l2.sender import TxSender
 from ethrex.p2p.bootnodes import BOOTNODES, parse_node
@@ -461,6 +463,42 @@ def run_l2(args: argparse.Namespace) -> int:
         close_store(chain.store)
     print("ethrex l2: stopped", flush=True)
     return 0
+
+
+def run_l2_reconstruct(args: argparse.Namespace) -> int:
+    """``ethrex l2 reconstruct``: the L2 chain rebuilt into ``--datadir`` from L1's committed
+    batches and their published data (``ethrex.l2.reconstruct``)."""
+    proposer, chain_id = args.proposer, args.l2_chain_id
+    if args.deployment is not None:
+        deployment = Deployment.read(args.deployment)
+        proposer = proposer or bytes.fromhex(deployment.on_chain_proposer[2:])
+        chain_id = chain_id if chain_id is not None else deployment.l2_chain_id
+    if proposer is None:
+        raise L2ConfigError("ethrex l2 reconstruct needs --proposer or --deployment FILE")
+    chain_id = chain_id if chain_id is not None else L2_CHAIN_ID
+    datadir = Path(args.datadir).expanduser()
+    chain = open_l2_chain(datadir, chain_id)
+
+    async def rebuild() -> int:
+        async with EthClient(args.l1_rpc) as l1:
+            if args.from_l2:
+                async with EthClient(args.from_l2) as l2:
+                    return await reconstruct(chain, l1, proposer, DataSource(l2=l2), _say)
+            return await reconstruct(chain, l1, proposer,
+                                     DataSource(files=BatchFiles(args.blobs)), _say)
+
+    try:
+        last = asyncio.run(rebuild())
+        head = chain.head_header()
+    finally:
+        close_store(chain.store)
+    print(f"ethrex l2 reconstruct: {last} batches, head #{head.number} 0x{head.hash().hex()}, "
+          f"state root 0x{head.state_root.hex()}, in {datadir}", flush=True)
+    return 0
+
+
+def _say(line: str) -> None:
+    print(f"ethrex l2 reconstruct: {line}", flush=True)
 
 
 def run_l2_dev(args: argparse.Namespace) -> int:

@@ -1,6 +1,7 @@
 """The ``ethrex l2`` command line: the sequencer node (the default), ``--dev`` (an L1 dev
-chain, the contracts and the L2 in one process), ``deploy`` and the user's commands
-``deposit``, ``withdraw``, ``claim-withdrawal`` and ``balance``.
+chain, the contracts and the L2 in one process), ``deploy``, ``reconstruct`` (the L2 rebuilt
+from L1 and the published batch data) and the user's commands ``deposit``, ``withdraw``,
+``claim-withdrawal`` and ``balance``.
 
 ``ethrex.cli`` hands ``ethrex l2 ...`` here; the node itself is wired by ``ethrex.node``.
 """
@@ -23,7 +24,7 @@ from ethrex.l2.sequencer.committer import BatchPolicy
 
 DEFAULT_L1_RPC = "http://127.0.0.1:8545"
 DEFAULT_L2_RPC = f"http://127.0.0.1:{DEFAULT_L2_PORT}"
-USER_COMMANDS = ("deploy", "deposit", "withdraw", "claim-withdrawal", "balance")
+USER_COMMANDS = ("deploy", "deposit", "withdraw", "claim-withdrawal", "balance", "reconstruct")
 
 
 def _hex_bytes(text: str, size: int, what: str) -> bytes:
@@ -121,6 +122,24 @@ def l2_parser() -> argparse.ArgumentParser:
     d.add_argument("--validium", action="store_true",
                    help="batches commit to data kept off L1 rather than carry blobs")
     d.add_argument("--out", type=Path, help="write the deployment (JSON) to this file")
+
+    r = sub.add_parser("reconstruct", help="rebuild the L2 chain from the batches committed "
+                       "on L1 and their published data (blobs, or a validium's kept data)")
+    r.add_argument("--l1.rpc", dest="l1_rpc", default=DEFAULT_L1_RPC)
+    r.add_argument("--deployment", type=Path, help="the deployment file (for the proposer "
+                   "and the L2 chain id)")
+    r.add_argument("--proposer", type=_address, help="the L1 OnChainProposer (proxy) address")
+    r.add_argument("--l2.chain-id", dest="l2_chain_id", type=int, default=None)
+    r.add_argument("--datadir", required=True,
+                   help="where to write the L2 chain (`ethrex l2 --datadir` starts from it); "
+                        "a datadir rebuilt before is continued")
+    source = r.add_mutually_exclusive_group(required=True)
+    source.add_argument("--blobs", type=Path, help="a directory of blob files "
+                        "(0x<versioned hash>.blob) and validium data files "
+                        "(0x<commitment>.data), as a sequencer keeps them in "
+                        "DATADIR/batch-data")
+    source.add_argument("--from-l2", dest="from_l2",
+                        help="an L2 node's RPC URL serving ethrex_getBatchData")
 
     dep = sub.add_parser("deposit", help="deposit ether from L1 to L2")
     dep.add_argument("--l1.rpc", dest="l1_rpc", default=DEFAULT_L1_RPC)

@@ -142,6 +142,8 @@ def check_blobs(blobs: Sequence[bytes], hashes: Sequence[bytes]) -> None:
     if len(blobs) != len(hashes):
         raise BatchDataError(f"{len(blobs)} blobs for {len(hashes)} versioned hashes")
     for i, (blob, want) in enumerate(zip(blobs, hashes)):
+        if len(blob) != kzg.BYTES_PER_BLOB:
+            raise BatchDataError(f"blob {i} is {len(blob)} bytes, not {kzg.BYTES_PER_BLOB}")
         try:
             got = kzg.kzg_to_versioned_hash(kzg.blob_to_commitment(blob))
         except (RuntimeError, ValueError) as exc:  # ckzg: not a blob (a non-canonical element)
