@@ -30,7 +30,7 @@ from tests.e2e.l2_harness import (
     Sequencer,
     ethrex_l2,
     l1_node,
-    sequencer,
+    deploy,
     wait_for,
 )
 from tests.e2e.test_l2_bridge import _send
@@ -103,7 +103,37 @@ def _reconstruct(deployment: Path, l1_url: str, datadir: Path, *source: str,
 
 @pytest.mark.parametrize("l1_kind", ["ethrex", "anvil"])
 def test_batches_in_blobs_and_reconstruct(l1_kind: str, tmp_path: Path) -> None:
-    with l1_node(l1_kind) as l1_url, sequencer(l1_url) as (node, deployment):
+    with l1_node(l1_kind) as l1_url:
+        l1 = Rpc(l1_url)
+        rebuilt, deployment_file, end, last, end_hash = _commit_and_reconstruct(
+            l1_kind, l1_url, tmp_path)
+        if l1_kind != "ethrex":
+            return
+        # a sequencer started on the rebuilt datadir carries on from the committed batches
+        restarted = Sequencer(l1_url, deployment_file, rebuilt)
+        restarted.start()
+        try:
+            l2b = Web3(Web3.HTTPProvider(restarted.url))
+            user = Account.from_key(DEV_KEYS[1])
+            assert l2b.eth.get_block(end)["hash"].to_0x_hex() == end_hash
+            assert _send(l2b, user, {"to": Account.create().address, "value": 1})["status"] == 1
+            proposer = json.loads(deployment_file.read_text())["on_chain_proposer"]
+            after = _committed_through(restarted, l1, proposer, l2b.eth.block_number - 1)
+            assert after > last
+        finally:
+            restarted.stop()
+
+
+def _commit_and_reconstruct(l1_kind: str, l1_url: str, tmp_path: Path
+                            ) -> tuple[Path, Path, int, int, str]:
+    """The activity committed in blobs and checked, then, the sequencer stopped, rebuilt from
+    the blob files; returns the rebuilt datadir, the deployment file, the last committed block
+    and batch and the block's hash."""
+    deployment_file = tmp_path / "deployment.json"
+    deployment = deploy(l1_url, deployment_file)
+    node = Sequencer(l1_url, deployment_file, tmp_path / "l2")
+    node.start()
+    try:
         l1, l2 = Rpc(l1_url), node.rpc()
         proposer = deployment["on_chain_proposer"]
         last_block = _activity(node, l1_url)
@@ -126,54 +156,42 @@ def test_batches_in_blobs_and_reconstruct(l1_kind: str, tmp_path: Path) -> None:
         print(f"\n{l1_kind}: {last} batches committed with blobs; (commit gas, blobs, L2 "
               f"transactions) per batch: {gas}")
 
-        # the blob files alone rebuild the chain, batch by batch, to the same state root
-        deployment_file = node.datadir.parent / "deployment.json"
-        blob_dir = node.datadir / "batch-data"
-        rebuilt = tmp_path / "rebuilt"
-        out = _reconstruct(deployment_file, l1_url, rebuilt, "--blobs", str(blob_dir)).stdout
-        for number in range(1, last + 1):
-            root = _l1_batch(l1, proposer, number)[0]
-            assert f"batch {number}: " in out and f"state root 0x{root.hex()}" in out, out
-        _, _, end, _ = _l1_batch(l1, proposer, last)
-        header = l2.call("eth_getBlockByNumber", hex(end), False)
-        assert f"head #{end} {header['hash']}, state root {header['stateRoot']}" in out, out
-
-        # bad blob data fails clearly and writes nothing
-        hashes = _l1_batch(l1, proposer, 1)[3]
-        bad = tmp_path / "bad"
-        shutil.copytree(blob_dir, bad)
-        blob_file = bad / f"0x{hashes[0].hex()}.blob"
-        blob_file.write_bytes(blob_file.read_bytes()[:100_000])
-        run = _reconstruct(deployment_file, l1_url, tmp_path / "r1", "--blobs", str(bad),
-                           check=False)
-        assert run.returncode == 1 and "batch 1: blob 0 is 100000 bytes" in run.stderr, \
-            run.stderr
-        other = next(p for p in blob_dir.iterdir() if p.name != blob_file.name)
-        shutil.copy(other, blob_file)  # another batch's blob under this one's hash
-        run = _reconstruct(deployment_file, l1_url, tmp_path / "r2", "--blobs", str(bad),
-                           check=False)
-        assert run.returncode == 1 and f"L1 recorded 0x{hashes[0].hex()}" in run.stderr, \
-            run.stderr
-        blob_file.unlink()
-        run = _reconstruct(deployment_file, l1_url, tmp_path / "r3", "--blobs", str(bad),
-                           check=False)
-        assert run.returncode == 1 and "batch 1: no blob file" in run.stderr, run.stderr
-
-        if l1_kind != "ethrex":
-            return
-        # a sequencer started on the rebuilt datadir carries on from the committed batches
+        assert node.alive(), node.log_text()
+    finally:
         node.stop()
-        restarted = Sequencer(l1_url, deployment_file, rebuilt)
-        restarted.start()
-        try:
-            l2b = Web3(Web3.HTTPProvider(restarted.url))
-            user = Account.from_key(DEV_KEYS[1])
-            assert l2b.eth.get_block(end)["hash"].to_0x_hex() == header["hash"]
-            assert _send(l2b, user, {"to": Account.create().address, "value": 1})["status"] == 1
-            after = _committed_through(restarted, l1, proposer, l2b.eth.block_number - 1)
-            assert after > last
-        finally:
-            restarted.stop()
+    # L1 is final for this deployment now: what it committed last
+    last = int.from_bytes(_eth_call(l1, proposer, "lastCommittedBatch()"), "big")
+    root, _, end, _ = _l1_batch(l1, proposer, last)
+    end_hash = _eth_call(l1, proposer, "batches(uint256)", last)[96:128]
+
+    # the blob files alone rebuild the chain, batch by batch, to the same state root
+    blob_dir = node.datadir / "batch-data"
+    rebuilt = tmp_path / "rebuilt"
+    out = _reconstruct(deployment_file, l1_url, rebuilt, "--blobs", str(blob_dir)).stdout
+    for number in range(1, last + 1):
+        assert f"batch {number}: " in out, out
+        assert f"state root 0x{_l1_batch(l1, proposer, number)[0].hex()}" in out, out
+    assert f"head #{end} 0x{end_hash.hex()}, state root 0x{root.hex()}" in out, out
+
+    # bad blob data fails clearly
+    hashes = _l1_batch(l1, proposer, 1)[3]
+    bad = tmp_path / "bad"
+    shutil.copytree(blob_dir, bad)
+    blob_file = bad / f"0x{hashes[0].hex()}.blob"
+    blob_file.write_bytes(blob_file.read_bytes()[:100_000])
+    run = _reconstruct(deployment_file, l1_url, tmp_path / "r1", "--blobs", str(bad),
+                       check=False)
+    assert run.returncode == 1 and "batch 1: blob 0 is 100000 bytes" in run.stderr, run.stderr
+    other = next(p for p in blob_dir.iterdir() if p.name != blob_file.name)
+    shutil.copy(other, blob_file)  # another batch's blob under this one's hash
+    run = _reconstruct(deployment_file, l1_url, tmp_path / "r2", "--blobs", str(bad),
+                       check=False)
+    assert run.returncode == 1 and f"L1 recorded 0x{hashes[0].hex()}" in run.stderr, run.stderr
+    blob_file.unlink()
+    run = _reconstruct(deployment_file, l1_url, tmp_path / "r3", "--blobs", str(bad),
+                       check=False)
+    assert run.returncode == 1 and "batch 1: no blob file" in run.stderr, run.stderr
+    return rebuilt, deployment_file, end, last, "0x" + end_hash.hex()
 
 
 def test_validium_commits_to_kept_data_and_reconstructs(tmp_path: Path) -> None:
