@@ -5,8 +5,9 @@ transaction left pending by an earlier run is replaced, not queued behind), wait
 receipt and, when none comes within ``bump_after`` seconds, sends it again with both fee caps
 raised by a quarter (nodes replace a pending transaction only for at least 10% more). A node
 that says the nonce is used already means one of the versions was mined: its receipt is
-looked up. Transactions from one sender go one at a time (a lock), so that two loops sharing a
-key never race for a nonce. A mined transaction that reverted raises ``TxReverted`` with the
+looked up (so is a send the node took too long to answer: it may have taken it).
+Transactions from one sender go one at a time (a lock), so that two loops sharing a key never
+race for a nonce. A mined transaction that reverted raises ``TxReverted`` with the
 reason (the call replayed at its block).
 
 With ``blobs`` the transaction is an EIP-4844 blob transaction (type 3) sent in the network
@@ -173,6 +174,10 @@ class TxSender:
                         await self.client.send_raw(encode_transaction(tx))
                     else:
                         await self._send_blob_tx(tx, blobs, proofs)
+                    sent.append(tx_hash)
+                except NodeUnreachable as exc:  # the node may have taken it all the same
+                    log.info("no answer to sending nonce %d (%s): waiting for a receipt",
+                             nonce, exc)
                     sent.append(tx_hash)
                 except ClientError as exc:
                     if _is_known(exc.message):
