@@ -476,6 +476,11 @@ def run_l2_reconstruct(args: argparse.Namespace) -> int:
     if proposer is None:
         raise L2ConfigError("ethrex l2 reconstruct needs --proposer or --deployment FILE")
     chain_id = chain_id if chain_id is not None else L2_CHAIN_ID
+    secret = None
+    if args.from_l1_engine:
+        if args.l1_jwt_secret is None or not args.l1_jwt_secret.exists():
+            raise L2ConfigError("--from-l1-engine needs --l1.jwt-secret FILE (the L1 node's)")
+        secret = jwt_secret(args.l1_jwt_secret)
     datadir = Path(args.datadir).expanduser()
     chain = open_l2_chain(datadir, chain_id)
 
@@ -484,6 +489,10 @@ def run_l2_reconstruct(args: argparse.Namespace) -> int:
             if args.from_l2:
                 async with EthClient(args.from_l2) as l2:
                     return await reconstruct(chain, l1, proposer, DataSource(l2=l2), _say)
+            if args.from_l1_engine:
+                async with EthClient(args.from_l1_engine, jwt_secret=secret) as engine:
+                    return await reconstruct(chain, l1, proposer, DataSource(engine=engine),
+                                             _say)
             return await reconstruct(chain, l1, proposer,
                                      DataSource(files=BatchFiles(args.blobs)), _say)
 

@@ -140,6 +140,11 @@ def l2_parser() -> argparse.ArgumentParser:
                         "DATADIR/batch-data")
     source.add_argument("--from-l2", dest="from_l2",
                         help="an L2 node's RPC URL serving ethrex_getBatchData")
+    source.add_argument("--from-l1-engine", dest="from_l1_engine",
+                        help="an L1 node's Engine API URL (engine_getBlobs: the blobs it still "
+                             "keeps); with --l1.jwt-secret")
+    r.add_argument("--l1.jwt-secret", dest="l1_jwt_secret", type=Path,
+                   help="the L1 node's Engine API JWT secret file (hex)")
 
     dep = sub.add_parser("deposit", help="deposit ether from L1 to L2")
     dep.add_argument("--l1.rpc", dest="l1_rpc", default=DEFAULT_L1_RPC)

@@ -16,6 +16,7 @@ import orjson
 from ethrex.errors import EthrexError
 from ethrex.l2.abi import revert_reason
 from ethrex.primitives import hex_to_bytes
+from ethrex.rpc.server import make_jwt
 
 Json = Any
 
@@ -69,9 +70,10 @@ class EthClient:
     """``async with EthClient(url) as client:`` one HTTP session; each call times out after
     ``timeout`` seconds."""
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, timeout: float = 10.0, jwt_secret: bytes | None = None) -> None:
         self.url = url
         self.timeout = timeout
+        self.jwt_secret = jwt_secret  # an Engine API port: each call carries a fresh token
         self._session: aiohttp.ClientSession | None = None
         self._next_id = 0
 
@@ -97,8 +99,10 @@ class EthClient:
         body = orjson.dumps({"jsonrpc": "2.0", "id": self._next_id, "method": method,
                              "params": list(params)})
         try:
-            async with self._session.post(self.url, data=body,
-                                          headers={"Content-Type": "application/json"}) as resp:
+            headers = {"Content-Type": "application/json"}
+            if self.jwt_secret is not None:
+                headers["Authorization"] = f"Bearer {make_jwt(self.jwt_secret)}"
+            async with self._session.post(self.url, data=body, headers=headers) as resp:
                 raw = await resp.read()
                 status = resp.status
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:

@@ -4,8 +4,9 @@ For each batch ``OnChainProposer`` committed, in order: its record on L1 (block 
 root, messages root, rolling hash, last block hash) and what it recorded of the data (the
 blobs' versioned hashes, or a validium's data commitment); then the data itself, from blob
 files (``0x<versioned hash>.blob``, as the committer keeps them or as fetched from a blob
-archive), a validium's data files (``0x<commitment>.data``), or a sequencer's
-``ethrex_getBatchData``. Whatever the source, the data must hash to what L1 recorded (blobs by
+archive), a validium's data files (``0x<commitment>.data``), an L1 node's Engine API
+(``engine_getBlobsV2``/``V1``: blobs it still keeps, as our node does for recent blob
+transactions), or a sequencer's ``ethrex_getBatchData``. Whatever the source, the data must hash to what L1 recorded (blobs by
 their KZG commitment) before it is used. The batch's blocks are imported with the one block
 pipeline (each re-executed and checked against its header) and the batch's commitment must
 equal L1's. The datadir then holds the chain and the batch records, and ``ethrex l2`` starts
@@ -75,9 +76,31 @@ class DataSource:
     """Where a batch's published data comes from: a directory of blob and data files, or a
     sequencer's RPC."""
 
-    def __init__(self, files: BatchFiles | None = None, l2: EthClient | None = None) -> None:
+    def __init__(self, files: BatchFiles | None = None, l2: EthClient | None = None,
+                 engine: EthClient | None = None) -> None:
         self.files = files
         self.l2 = l2
+        self.engine = engine
+
+    async def _from_engine(self, batch: L1Batch) -> list[bytes]:
+        """The batch's blobs from an L1 node's Engine API (V2, then V1 for Cancun nodes)."""
+        assert self.engine is not None
+        hashes = ["0x" + h.hex() for h in batch.blob_hashes]
+        found: list[bytes | None] = [None] * len(hashes)
+        for method in ("engine_getBlobsV2", "engine_getBlobsV1"):
+            try:
+                answer = await self.engine.call(method, hashes)
+            except ClientError:
+                continue  # not served (a fork's version): the other one
+            for i, item in enumerate(answer or []):
+                if item is not None and found[i] is None:
+                    found[i] = hex_to_bytes(item["blob"])
+        missing = [h for h, b in zip(hashes, found) if b is None]
+        if missing:
+            raise ReconstructError(f"batch {batch.number}: the L1 node does not have blob "
+                                   f"{missing[0]} (engine_getBlobs serves recent blobs only): "
+                                   "read blob files with --blobs")
+        return [b for b in found if b is not None]
 
     async def _from_l2(self, number: int) -> bytes:
         assert self.l2 is not None
@@ -93,6 +116,9 @@ class DataSource:
         """The batch's payload, checked against what L1 recorded."""
         n = batch.number
         if validium:
+            if self.engine is not None:
+                raise ReconstructError("a validium's data is not on L1: read it with --blobs "
+                                       "(data files) or --from-l2")
             data = self.files.read(batch.data_commitment, DATA_SUFFIX) if self.files \
                 else await self._from_l2(n)
             if data is None:
@@ -103,7 +129,9 @@ class DataSource:
                                        f", L1 committed to 0x{batch.data_commitment.hex()}")
             return data
         try:
-            if self.files is None:
+            if self.engine is not None:
+                blobs = await self._from_engine(batch)
+            elif self.files is None:
                 blobs = payload_to_blobs(await self._from_l2(n))
             else:
                 found = [self.files.read(h, BLOB_SUFFIX) for h in batch.blob_hashes]

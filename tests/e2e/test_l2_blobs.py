@@ -5,7 +5,8 @@ type 3; the versioned hashes ``commitBatch`` recorded (BLOBHASH) are the ones re
 from the L2's blocks (``batch_blob_versioned_hashes``, what a prover recomputes);
 ``ethrex l2 reconstruct`` rebuilds the chain from the blob files alone, reaching every
 committed state root, and a sequencer started on the rebuilt datadir carries on. Truncated or
-wrong blobs fail with a clear error. A validium commits no blobs, only a commitment to the
+wrong blobs fail with a clear error. Our L1 node also serves the blobs back (engine_getBlobs)
+for a rebuild. A validium commits no blobs, only a commitment to the
 data it keeps, and reconstruct rebuilds from that data (files or the sequencer's RPC).
 """
 
@@ -15,7 +16,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
 from eth_account import Account
 from web3 import Web3
 
@@ -23,7 +23,7 @@ from ethrex.l2.abi import decode, encode_call
 from ethrex.l2.rollup.batch_data import batch_blob_versioned_hashes, data_commitment
 from ethrex.primitives import hex_to_bytes, keccak256
 from ethrex.types.block import Block, decode_block
-from tests.e2e.harness import DEV_KEYS, STORE_SOL, Rpc, compile_solidity
+from tests.e2e.harness import DEV_KEYS, STORE_SOL, Rpc, compile_solidity, dev_node
 from tests.e2e.l2_harness import (
     ETHER,
     SEQUENCER_KEY,
@@ -81,7 +81,8 @@ def _committed_through(node: Sequencer, l1: Rpc, proposer: str, block: int) -> i
         if not last:
             return 0
         record = node.rpc().call("ethrex_getBatchByNumber", hex(last))
-        return last if record and int(record["lastBlock"], 16) >= block else 0
+        done = record and int(record["lastBlock"], 16) >= block and record["commitTransaction"]
+        return last if done else 0  # and the sequencer saw the receipt
     return int(wait_for(f"L2 block {block} committed on L1", covered, timeout=90))
 
 
@@ -101,24 +102,31 @@ def _reconstruct(deployment: Path, l1_url: str, datadir: Path, *source: str,
                      "--datadir", str(datadir), *source, check=check)
 
 
-@pytest.mark.parametrize("l1_kind", ["ethrex", "anvil"])
-def test_batches_in_blobs_and_reconstruct(l1_kind: str, tmp_path: Path) -> None:
-    with l1_node(l1_kind) as l1_url:
-        l1 = Rpc(l1_url)
+def test_batches_in_blobs_and_reconstruct_on_anvil(tmp_path: Path) -> None:
+    with l1_node("anvil") as l1_url:
+        _commit_and_reconstruct("anvil", l1_url, tmp_path)
+
+
+def test_batches_in_blobs_and_reconstruct_on_ethrex(tmp_path: Path) -> None:
+    """Also: the L1 node serves the blobs back (engine_getBlobs) to rebuild from, and a
+    sequencer started on the rebuilt datadir carries on."""
+    with dev_node(period=1) as dev:
+        l1_url = dev.http_url
         rebuilt, deployment_file, end, last, end_hash = _commit_and_reconstruct(
-            l1_kind, l1_url, tmp_path)
-        if l1_kind != "ethrex":
-            return
-        # a sequencer started on the rebuilt datadir carries on from the committed batches
+            "ethrex", l1_url, tmp_path)
+        out = _reconstruct(deployment_file, l1_url, tmp_path / "from-l1", "--from-l1-engine",
+                           dev.auth_url, "--l1.jwt-secret", str(dev.datadir / "jwt.hex")).stdout
+        assert f"{last} batches, head #{end} {end_hash}" in out, out
+
         restarted = Sequencer(l1_url, deployment_file, rebuilt)
         restarted.start()
         try:
-            l2b = Web3(Web3.HTTPProvider(restarted.url))
+            l2 = Web3(Web3.HTTPProvider(restarted.url))
             user = Account.from_key(DEV_KEYS[1])
-            assert l2b.eth.get_block(end)["hash"].to_0x_hex() == end_hash
-            assert _send(l2b, user, {"to": Account.create().address, "value": 1})["status"] == 1
+            assert l2.eth.get_block(end)["hash"].to_0x_hex() == end_hash
+            assert _send(l2, user, {"to": Account.create().address, "value": 1})["status"] == 1
             proposer = json.loads(deployment_file.read_text())["on_chain_proposer"]
-            after = _committed_through(restarted, l1, proposer, l2b.eth.block_number - 1)
+            after = _committed_through(restarted, Rpc(l1_url), proposer, l2.eth.block_number - 1)
             assert after > last
         finally:
             restarted.stop()
