@@ -14,5 +14,5 @@ def test_throughput_deposit_latency_and_commit_cost() -> None:
                          confirmations=1)
     print("\n" + "\n".join(report.lines()))
     assert report.transfers == 600 and len(report.deposit_latency) == 20
-    assert report.batches and all(commit > 0 and verify > 0 and blobs >= 1
-                                  for _, _, commit, verify, blobs in report.batches)
+    assert report.batches and all(commit > 0 and verify > 0 and blobs >= 1 and published > 0
+                                  for _, _, commit, verify, blobs, published in report.batches)
