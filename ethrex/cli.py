@@ -6,6 +6,7 @@ import logging
 import sys
 
 from ethrex import node
+from ethrex.dev import DEV_ACCOUNTS, DEV_MNEMONIC
 from ethrex.errors import EthrexError
 from ethrex.fixtures import main as run_fixtures
 
@@ -44,6 +45,10 @@ def node_parser() -> argparse.ArgumentParser:
     p.add_argument("--dev", action="store_true", help="produce blocks locally (dev chain)")
     p.add_argument("--dev.period", dest="dev_period", type=float, default=0.0,
                    help="seconds between dev blocks (0: one block per transaction)")
+    p.add_argument("--dev.accounts", dest="dev_accounts", type=int, default=DEV_ACCOUNTS,
+                   metavar="N", help=f"dev accounts to fund (default {DEV_ACCOUNTS})")
+    p.add_argument("--dev.mnemonic", dest="dev_mnemonic", default=DEV_MNEMONIC,
+                   help="BIP-39 mnemonic of the dev accounts (default: anvil's and hardhat's)")
     p.add_argument("--first", type=int, help="export: first block number (default 0)")
     p.add_argument("--last", type=int, help="export: last block number (default: head)")
     return p

@@ -9,7 +9,8 @@ Everything async lives here and in the edges; block execution runs on one worker
 
 Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
 import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
-p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period.
+p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period,
+dev_accounts, dev_mnemonic.
 """
 
 import argparse
@@ -31,7 +32,7 @@ from ethrex.blockchain.chainfile import ChainFileError, read_chain_file, write_b
 from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
 from ethrex.blockchain.networks import load_network, network_genesis_path
 from ethrex.crypto.kzg import load_trusted_setup
-from ethrex.dev import dev_genesis, run_dev_producer
+from ethrex.dev import dev_accounts, dev_genesis, print_dev_accounts, run_dev_producer
 from ethrex.errors import EthrexError
 from ethrex.rpc.api import rpc_handlers
 from ethrex.rpc.context import NodeContext, node_context
@@ -61,11 +62,16 @@ def datadir_of(args: argparse.Namespace) -> Path:
     return Path(args.datadir).expanduser() if args.datadir else default_datadir()
 
 
+def _dev_accounts(args: argparse.Namespace) -> tuple[tuple[bytes, bytes], ...]:
+    """The funded dev accounts: ``--dev.accounts`` of ``--dev.mnemonic``."""
+    return dev_accounts(args.dev_accounts, args.dev_mnemonic)
+
+
 def network_genesis(args: argparse.Namespace) -> Genesis:
     """The genesis of ``--network`` (a built-in name or a file), or the dev chain's."""
     network = args.network
     if network is None:
-        return dev_genesis()
+        return dev_genesis(_dev_accounts(args))
     path = network_genesis_path(network)
     try:
         return load_network(network)
@@ -266,8 +272,12 @@ def _run_node(args: argparse.Namespace) -> int:
             else datadir / JWT_FILE
         secret = jwt_secret(secret_path)
         executor = start_exec_thread()
-        ctx = node_context(chain, executor, network=args.network or "dev", datadir=datadir,
-                           jwt_secret=secret)
+        keys = dict(_dev_accounts(args)) if args.dev else None
+        ctx = node_context(chain, executor, dev_mode=args.dev, network=args.network or "dev",
+                           datadir=datadir, jwt_secret=secret, dev_keys=keys)
+        if ctx.dev is not None:
+            ctx.dev.automine = not args.dev_period
+            print_dev_accounts(_dev_accounts(args), args.dev_mnemonic)
         head = chain.head_header()
         print(f"ethrex: head #{head.number} 0x{head.hash().hex()}", flush=True)
         try:

@@ -37,7 +37,7 @@ LAYERS = [
     {"execution"},
     {"blockchain"},
     {"rpc", "p2p", "l2"},
-    {"node", "cli", "dev", "fixtures", "__init__", "__main__"},
+    {"node", "cli", "dev", "tester", "fixtures", "__init__", "__main__"},
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 SYNC_CORE = {"primitives", "errors", "rlp", "crypto", "types", "forks", "trie", "storage",
