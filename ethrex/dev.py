@@ -172,8 +172,9 @@ def print_dev_accounts(accounts: tuple[tuple[bytes, bytes], ...], mnemonic: str 
 
 async def run_dev_producer(ctx: NodeContext, period: float | None,
                            on_block: Callable[[bytes], None] | None = None) -> None:
-    """Produce blocks until cancelled: every ``period`` seconds, or (None) as soon as a
-    transaction arrives while automine is on (``anvil_setAutomine``)."""
+    """Produce blocks until cancelled: every ``period`` seconds (when given), and as soon as a
+    transaction arrives while automine is on (``anvil_setAutomine``; off by default with a
+    period, as anvil's interval mining)."""
     dev = ctx.dev
     if dev is None:
         raise RuntimeError("the node context has no DevChain (node_context(dev=True))")
@@ -186,15 +187,20 @@ async def run_dev_producer(ctx: NodeContext, period: float | None,
 
     mempool.listeners.append(wake)
     try:
+        deadline = None if not period else loop.time() + period
         while True:
-            if period:
-                await asyncio.sleep(period)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await arrived.wait()
+            except TimeoutError:
+                pass  # the period is up: a block, with or without transactions
             else:
-                await arrived.wait()
                 arrived.clear()
                 if not dev.automine:
                     continue
             block = await loop.run_in_executor(ctx.executor, dev.mine)
+            if period:
+                deadline = loop.time() + period
             if on_block is not None:
                 on_block(block.header.hash())
             # Without a period, keep going while transactions are left (a full block or a
