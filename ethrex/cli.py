@@ -9,10 +9,18 @@ from ethrex import node
 from ethrex.dev import DEV_ACCOUNTS, DEV_MNEMONIC
 from ethrex.errors import EthrexError
 from ethrex.fixtures import main as run_fixtures
+from ethrex.rpc.api import DEFAULT_NAMESPACES, NAMESPACES, parse_namespaces
 
 COMMANDS = ("import", "export", "removedb")
 LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO,
               "debug": logging.DEBUG, "trace": logging.DEBUG}
+
+
+def _namespaces(text: str) -> tuple[str, ...]:
+    try:
+        return parse_namespaces(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def node_parser() -> argparse.ArgumentParser:
@@ -30,6 +38,11 @@ def node_parser() -> argparse.ArgumentParser:
                    help="import a chain file (concatenated RLP blocks) before starting")
     p.add_argument("--http.addr", dest="http_addr", default="127.0.0.1")
     p.add_argument("--http.port", dest="http_port", type=int, default=8545)
+    p.add_argument("--http.api", dest="http_api", type=_namespaces, metavar="LIST",
+                   help=f"namespaces served over HTTP, comma-separated, of {','.join(NAMESPACES)}"
+                        f" (default: {','.join(DEFAULT_NAMESPACES)}, and the dev ones on --dev)")
+    p.add_argument("--ws.api", dest="ws_api", type=_namespaces, metavar="LIST",
+                   help="namespaces served over WebSocket (same port; default: as --http.api)")
     p.add_argument("--authrpc.addr", dest="authrpc_addr", default="127.0.0.1")
     p.add_argument("--authrpc.port", dest="authrpc_port", type=int, default=8551)
     p.add_argument("--authrpc.jwtsecret", dest="authrpc_jwtsecret", metavar="FILE",

@@ -10,7 +10,7 @@ Everything async lives here and in the edges; block execution runs on one worker
 Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
 import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
 p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period,
-dev_accounts, dev_mnemonic.
+dev_accounts, dev_mnemonic, http_api, ws_api.
 """
 
 import argparse
@@ -333,7 +333,9 @@ def _servers(ctx: NodeContext, args: argparse.Namespace) -> list[tuple[str, RpcS
     """The JSON-RPC servers of the node: public HTTP and the JWT-guarded Engine API (which
     serves the public namespaces too, as geth's does)."""
     public = rpc_handlers(ctx)
-    http = RpcServer(public, args.http_addr, args.http_port)
+    ws = None if args.ws_api is None else rpc_handlers(ctx, args.ws_api)
+    http = RpcServer(public if args.http_api is None else rpc_handlers(ctx, args.http_api),
+                     args.http_addr, args.http_port, ws_handlers=ws)
     engine = RpcServer({**public, **engine_handlers(ctx.engine, ctx.executor)},
                        args.authrpc_addr, args.authrpc_port, jwt_secret=ctx.jwt_secret,
                        vhosts=("*",))

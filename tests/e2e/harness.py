@@ -201,16 +201,14 @@ class DevNode:
 
 
 @contextmanager
-def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
-    """``ethrex --dev`` on free loopback ports with its datadir in a temporary folder: a block
-    every ``period`` seconds, or (0) one as soon as transactions arrive. Stopped with SIGTERM
-    (then SIGKILL) on exit."""
+def ethrex_node(*args: str, timeout: float = 60) -> Iterator[DevNode]:
+    """``ethrex`` with ``args`` on free loopback ports, its datadir in a temporary folder;
+    ready once it answers eth_chainId. Stopped with SIGTERM (then SIGKILL) on exit."""
     tmp = Path(tempfile.mkdtemp(prefix="ethrex-e2e-"))
     datadir = tmp / "db"
     http_port, auth_port, p2p = free_port(), free_port(), free_port()
     log = tmp / "node.log"
-    cmd = [sys.executable, "-m", "ethrex.cli", "--dev", "--dev.period", str(period),
-           "--datadir", str(datadir),
+    cmd = [sys.executable, "-m", "ethrex.cli", *args, "--datadir", str(datadir),
            "--http.addr", "127.0.0.1", "--http.port", str(http_port),
            "--authrpc.addr", "127.0.0.1", "--authrpc.port", str(auth_port),
            "--p2p.port", str(p2p), "--discovery.port", str(p2p)]
@@ -225,6 +223,14 @@ def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
     finally:
         _stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
+    """``ethrex --dev`` (``ethrex_node``): a block every ``period`` seconds, or (0) one as soon
+    as transactions arrive."""
+    with ethrex_node("--dev", "--dev.period", str(period), timeout=timeout) as node:
+        yield node
 
 
 # anvil gives its first mined block the configured base fee, where EIP-1559 derives block 1's
