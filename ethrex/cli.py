@@ -54,6 +54,10 @@ def node_parser() -> argparse.ArgumentParser:
     p.add_argument("--discovery.port", dest="discovery_port", type=int, default=30303)
     p.add_argument("--bootnodes", default="", help="comma-separated enode URLs")
     p.add_argument("--log.level", dest="log_level", choices=sorted(LOG_LEVELS), default="info")
+    p.add_argument("--metrics", action="store_true",
+                   help="serve Prometheus metrics at http://METRICS.ADDR:METRICS.PORT/metrics")
+    p.add_argument("--metrics.addr", dest="metrics_addr", default="127.0.0.1")
+    p.add_argument("--metrics.port", dest="metrics_port", type=int, default=6060)
     p.add_argument("--syncmode", choices=("full", "snap"), default="full")
     p.add_argument("--dev", action="store_true", help="produce blocks locally (dev chain)")
     p.add_argument("--dev.period", dest="dev_period", type=float, default=0.0,

@@ -10,7 +10,7 @@ Everything async lives here and in the edges; block execution runs on one worker
 Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
 import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
 p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period,
-dev_accounts, dev_mnemonic, http_api, ws_api.
+dev_accounts, dev_mnemonic, http_api, ws_api, metrics, metrics_addr, metrics_port.
 """
 
 import argparse
@@ -34,9 +34,11 @@ from ethrex.blockchain.networks import load_network, network_genesis_path
 from ethrex.crypto.kzg import load_trusted_setup
 from ethrex.dev import dev_accounts, dev_genesis, print_dev_accounts, run_dev_producer
 from ethrex.errors import EthrexError
+from ethrex.progress import Progress
 from ethrex.rpc.api import rpc_handlers
 from ethrex.rpc.context import NodeContext, node_context
 from ethrex.rpc.engine import engine_handlers
+from ethrex.rpc.metrics import Metrics, MetricsServer, instrument
 from ethrex.rpc.server import RpcServer
 from ethrex.storage import Store
 from ethrex.types.genesis import Genesis
@@ -156,21 +158,29 @@ def jwt_secret(path: Path) -> bytes:
     return secret
 
 
-def _print_progress(p: ImportProgress) -> None:
-    print(p.line(), flush=True)
-
-
 def import_file(chain: Blockchain, path: str) -> None:
-    """Import a chain file with progress lines; ``NodeError`` at the first bad block."""
-    every = 0.0 if log.isEnabledFor(logging.DEBUG) else 1.0  # debug: a line per block
+    """Import a chain file showing its progress (``ethrex.progress``: a bar on a terminal,
+    lines otherwise; with debug logging a line per block); ``NodeError`` at the first bad
+    block."""
+    every = 0.0 if log.isEnabledFor(logging.DEBUG) else None
+    shown: list[Progress] = []
+
+    def show(p: ImportProgress) -> None:
+        if not shown:
+            shown.append(Progress(p.total, "blocks", sys.stdout, every, f"import {path}"))
+        shown[0].update(p.imported + p.skipped, p.gas)
+
     try:
-        result = import_chain_file(chain, path, _print_progress, every)
+        result = import_chain_file(chain, path, show, 0.0)
     except FileNotFoundError:
         raise NodeError(f"import: no such file {path}") from None
     except ChainFileError as exc:
         raise NodeError(f"import {path}: {exc}") from None
     except BlockImportError as exc:
         raise NodeError(f"import {path} stopped: {exc}") from None
+    finally:
+        if shown:
+            shown[0].finish()
     print(result.line(), flush=True)
 
 
@@ -188,12 +198,37 @@ def check_chain_file(path: str) -> None:
 
 # -- subcommands -------------------------------------------------------------------------------
 
+def start_metrics(args: argparse.Namespace, chain: Blockchain, datadir: Path) -> Metrics | None:
+    """The Prometheus endpoint when ``--metrics`` asks for it (up before any import, so a
+    scrape sees the import's progress)."""
+    if not args.metrics:
+        return None
+    metrics = Metrics(chain, datadir / CHAINDATA, args.network or "dev")
+    server = MetricsServer(metrics, args.metrics_addr, args.metrics_port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise NodeError(f"metrics: cannot listen on {args.metrics_addr}:{args.metrics_port}: "
+                        f"{exc.strerror or exc}") from None
+    metrics.server = server
+    print(f"ethrex: metrics on http://{server.host}:{server.port}/metrics", flush=True)
+    return metrics
+
+
+def stop_metrics(metrics: Metrics | None) -> None:
+    if metrics is not None and metrics.server is not None:
+        metrics.server.stop()
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     check_chain_file(args.file)
-    chain, _ = open_chain(args)
+    chain, datadir = open_chain(args)
+    metrics = None
     try:
+        metrics = start_metrics(args, chain, datadir)
         import_file(chain, args.file)
     finally:
+        stop_metrics(metrics)
         close_store(chain.store)
     return 0
 
@@ -265,7 +300,9 @@ def start_exec_thread() -> ThreadPoolExecutor:
 
 def _run_node(args: argparse.Namespace) -> int:
     chain, datadir = open_chain(args)
+    metrics = None
     try:
+        metrics = start_metrics(args, chain, datadir)
         if args.import_path:
             import_file(chain, args.import_path)
         secret_path = Path(args.authrpc_jwtsecret) if args.authrpc_jwtsecret \
@@ -280,8 +317,10 @@ def _run_node(args: argparse.Namespace) -> int:
             print_dev_accounts(_dev_accounts(args), args.dev_mnemonic)
         head = chain.head_header()
         print(f"ethrex: head #{head.number} 0x{head.hash().hex()}", flush=True)
+        if metrics is not None:
+            metrics.ctx = ctx
         try:
-            asyncio.run(serve(ctx, args))
+            asyncio.run(serve(ctx, args, metrics))
         except ExceptionGroup as group:  # a task or server failed: say which, exit non-zero
             first = group.exceptions[0]
             while isinstance(first, ExceptionGroup):
@@ -293,12 +332,14 @@ def _run_node(args: argparse.Namespace) -> int:
         finally:
             executor.shutdown(wait=True)
     finally:
+        stop_metrics(metrics)
         close_store(chain.store)
     print("ethrex: stopped", flush=True)
     return 0
 
 
-async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
+async def serve(ctx: NodeContext, args: argparse.Namespace,
+                metrics: Metrics | None = None) -> None:
     """Start the RPC servers and, with ``--dev``, the block producer; wait for SIGINT or
     SIGTERM; stop them in reverse order. Every task belongs to one TaskGroup."""
     loop = asyncio.get_running_loop()
@@ -308,7 +349,7 @@ async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
     started: list[RpcServer] = []
     try:
         async with asyncio.TaskGroup() as group:
-            for name, server in _servers(ctx, args):
+            for name, server in _servers(ctx, args, metrics):
                 try:
                     await server.start()
                 except OSError as exc:
@@ -329,14 +370,23 @@ async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
             loop.remove_signal_handler(sig)
 
 
-def _servers(ctx: NodeContext, args: argparse.Namespace) -> list[tuple[str, RpcServer]]:
-    """The JSON-RPC servers of the node: public HTTP and the JWT-guarded Engine API (which
-    serves the public namespaces too, as geth's does)."""
-    public = rpc_handlers(ctx)
-    ws = None if args.ws_api is None else rpc_handlers(ctx, args.ws_api)
-    http = RpcServer(public if args.http_api is None else rpc_handlers(ctx, args.http_api),
+def _servers(ctx: NodeContext, args: argparse.Namespace,
+             metrics: Metrics | None = None) -> list[tuple[str, RpcServer]]:
+    """The JSON-RPC servers of the node: public HTTP (``--http.api``; WebSocket on the same
+    port, ``--ws.api``) and the JWT-guarded Engine API (which serves the public namespaces too,
+    as geth's does); every handler timed when ``--metrics`` is on."""
+    def table(namespaces: tuple[str, ...] | None = None) -> dict[str, Any]:
+        handlers = rpc_handlers(ctx, namespaces)
+        return handlers if metrics is None else instrument(handlers, metrics.rpc)
+
+    public = table()
+    engine_table = engine_handlers(ctx.engine, ctx.executor)
+    if metrics is not None:
+        engine_table = instrument(engine_table, metrics.rpc)
+    ws = None if args.ws_api is None else table(args.ws_api)
+    http = RpcServer(public if args.http_api is None else table(args.http_api),
                      args.http_addr, args.http_port, ws_handlers=ws)
-    engine = RpcServer({**public, **engine_handlers(ctx.engine, ctx.executor)},
+    engine = RpcServer({**public, **engine_table},
                        args.authrpc_addr, args.authrpc_port, jwt_secret=ctx.jwt_secret,
                        vhosts=("*",))
     return [("http", http), ("authrpc", engine)]

@@ -86,7 +86,7 @@ class Blockchain:
     blocks execute (L1 by default; a rollup passes its own)."""
 
     __slots__ = ("store", "config", "hooks", "_lock", "_recent_diffs", "_state_roots",
-                 "unsigned_senders", "imported_blocks", "imported_gas")
+                 "unsigned_senders", "imported")
 
     def __init__(self, store: Store, config: ChainConfig,
                  hooks: ExecutionHooks | None = None) -> None:
@@ -104,8 +104,9 @@ class Blockchain:
         # Dev mode: transaction hash -> sender of a transaction sent for an impersonated
         # account (its signature is a placeholder; ``hooks`` must run it for that sender).
         self.unsigned_senders: dict[bytes, bytes] = {}
-        self.imported_blocks = 0  # blocks executed by add_block (the metrics read them)
-        self.imported_gas = 0
+        # (blocks, gas) executed by add_block, one value so that a reader on another thread
+        # (the metrics) sees both of the same moment.
+        self.imported = (0, 0)
 
     @classmethod
     def open(cls, store: Store, genesis: Genesis | None = None,
@@ -313,8 +314,8 @@ class Blockchain:
                                        else None)
             db = StateDB(backend)
             output = execute_block(db, block, rules, self.block_context(parent))
-        self.imported_blocks += 1
-        self.imported_gas += header.gas_used
+        blocks, gas = self.imported
+        self.imported = (blocks + 1, gas + header.gas_used)
 
         td = parent_td + header.difficulty
         if make_head is None:

@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "ethrex"
 
 # Lower index = lower layer. A module may import its own layer and the layers below it.
 LAYERS = [
-    {"primitives", "errors"},
+    {"primitives", "errors", "progress"},
     {"rlp"},
     {"crypto"},
     {"types"},
