@@ -433,7 +433,8 @@ class Mempool:
                     if isinstance(tx, BlobTransaction) and sidecar is None:
                         continue  # its blobs are gone: it cannot be served or proposed
                     try:
-                        self._insert(self._validate(tx, h, sidecar))
+                        self._insert(self._validate(tx, h, sidecar,
+                                                    sender=chain.unsigned_senders.get(h)))
                     except InvalidTransaction:
                         pass  # no longer valid on the new chain
             self.version += 1
