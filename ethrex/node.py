@@ -160,14 +160,17 @@ def jwt_secret(path: Path) -> bytes:
 
 def import_file(chain: Blockchain, path: str) -> None:
     """Import a chain file showing its progress (``ethrex.progress``: a bar on a terminal,
-    lines otherwise; with debug logging a line per block); ``NodeError`` at the first bad
-    block."""
-    every = 0.0 if log.isEnabledFor(logging.DEBUG) else None
+    lines otherwise; with debug logging a line per block, its number and hash);
+    ``NodeError`` at the first bad block."""
+    per_block = log.isEnabledFor(logging.DEBUG)
     shown: list[Progress] = []
 
     def show(p: ImportProgress) -> None:
+        if per_block:
+            print(p.line(), flush=True)
+            return
         if not shown:
-            shown.append(Progress(p.total, "blocks", sys.stdout, every, f"import {path}"))
+            shown.append(Progress(p.total, "blocks", sys.stdout, label=f"import {path}"))
         shown[0].update(p.imported + p.skipped, p.gas)
 
     try:
