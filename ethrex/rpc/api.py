@@ -4,6 +4,7 @@ on the same port), as ``--http.api``/``--ws.api`` choose them."""
 from collections.abc import Iterable
 from typing import Any
 
+from ethrex.rpc.admin import network_handlers
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.context import NodeContext
 from ethrex.rpc.debug import DebugHandlers
@@ -39,6 +40,7 @@ def rpc_handlers(ctx: NodeContext, namespaces: Iterable[str] | None = None) -> d
     handlers.update(net_handlers(view))
     handlers.update(txpool_handlers(view))
     handlers.update(DebugHandlers(view).table())
+    handlers.update(network_handlers(ctx))
     handlers.update(dev_handlers(ctx))  # --dev only
     if namespaces is None:
         return handlers

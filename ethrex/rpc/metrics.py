@@ -175,7 +175,7 @@ class Metrics:
         blocks_per_s, mgas_per_s = self._import_rates()
         ctx = self.ctx
         pool = 0 if ctx is None else len(ctx.mempool)
-        peers = 0 if ctx is None or ctx.peers is None else len(ctx.peers.peers())
+        peers = 0 if ctx is None or ctx.peers is None else ctx.peers.peer_count()
         samples: list[tuple[str, str, str, float | int]] = [
             ("ethrex_head_block_number", "gauge", "Number of the canonical head block.",
              -1 if head is None else head.number),
