@@ -1,5 +1,6 @@
 """The ``ethrex`` command line: the node (the seed's flags), ``import``, ``export``,
-``removedb``, and ``test KIND PATH...`` for the official fixtures."""
+``removedb``, ``test KIND PATH...`` for the official fixtures, and ``l2 ...`` for the rollup
+(its flags and subcommands: ``ethrex.l2.cli``)."""
 
 import argparse
 import logging
@@ -9,18 +10,11 @@ from ethrex import node
 from ethrex.dev import DEV_ACCOUNTS, DEV_MNEMONIC
 from ethrex.errors import EthrexError
 from ethrex.fixtures import main as run_fixtures
-from ethrex.rpc.api import DEFAULT_NAMESPACES, NAMESPACES, parse_namespaces
+from ethrex.l2.cli import l2_parser, run_command
 
 COMMANDS = ("import", "export", "removedb")
 LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO,
               "debug": logging.DEBUG, "trace": logging.DEBUG}
-
-
-def _namespaces(text: str) -> tuple[str, ...]:
-    try:
-        return parse_namespaces(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _block_hash(text: str) -> bytes:
@@ -38,7 +32,8 @@ def node_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ethrex", description="Ethereum execution client.",
         epilog="commands: import FILE | export FILE [--first N --last M] | removedb | "
-               "test KIND PATH...")
+               "test KIND PATH... | l2 [--dev | deploy | deposit | withdraw | "
+               "claim-withdrawal | balance] (ethrex l2 --help)")
     p.add_argument("command", nargs="?", choices=COMMANDS, help="what to do (default: run)")
     p.add_argument("file", nargs="?", help="the chain file of import/export")
     p.add_argument("--network", help="mainnet, sepolia, hoodi or a genesis.json file "
@@ -48,10 +43,9 @@ def node_parser() -> argparse.ArgumentParser:
                    help="import a chain file (concatenated RLP blocks) before starting")
     p.add_argument("--http.addr", dest="http_addr", default="127.0.0.1")
     p.add_argument("--http.port", dest="http_port", type=int, default=8545)
-    p.add_argument("--http.api", dest="http_api", type=_namespaces, metavar="LIST",
-                   help=f"namespaces served over HTTP, comma-separated, of {','.join(NAMESPACES)}"
-                        f" (default: {','.join(DEFAULT_NAMESPACES)}, and the dev ones on --dev)")
-    p.add_argument("--ws.api", dest="ws_api", type=_namespaces, metavar="LIST",
+    p.add_argument("--http.api", dest="http_api", type=node.namespaces_flag, metavar="LIST",
+                   help=f"namespaces served over HTTP, comma-separated, {node.NAMESPACES_HELP}")
+    p.add_argument("--ws.api", dest="ws_api", type=node.namespaces_flag, metavar="LIST",
                    help="namespaces served over WebSocket (same port; default: as --http.api)")
     p.add_argument("--authrpc.addr", dest="authrpc_addr", default="127.0.0.1")
     p.add_argument("--authrpc.port", dest="authrpc_port", type=int, default=8551)
@@ -107,9 +101,29 @@ def parse_node_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def _logging(level: str) -> None:
+    logging.basicConfig(level=LOG_LEVELS[level],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def l2_main(argv: list[str]) -> int:
+    """``ethrex l2 ...``: the sequencer node (``--dev``: with its own L1 dev chain), or a
+    deploy or user command."""
+    args = l2_parser().parse_args(argv)
+    _logging(args.log_level)
+    if args.command is not None:
+        return run_command(args)
+    try:
+        return node.run_l2_dev(args) if args.dev else node.run_l2(args)
+    except EthrexError as exc:
+        return node.main_error(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ethrex`` console script."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["l2"]:
+        return l2_main(argv[1:])
     if argv[:1] == ["test"]:
         parser = argparse.ArgumentParser(prog="ethrex test", description="Run official fixtures.")
         parser.add_argument("kind", help="rlp, trie, transaction, state or blockchain")
@@ -117,8 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         targs = parser.parse_args(argv[1:])
         return run_fixtures(targs.kind, targs.paths)
     args = parse_node_args(argv)
-    logging.basicConfig(level=LOG_LEVELS[args.log_level],
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging(args.log_level)
     try:
         if args.command == "import":
             return node.cmd_import(args)

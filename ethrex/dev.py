@@ -15,15 +15,17 @@ import hmac
 import sys
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
 from typing import TextIO
 
 from coincurve import PrivateKey
 
+from ethrex.blockchain.networks import newest_forks_config
 from ethrex.crypto.secp256k1 import SECP256K1N, private_key_to_address
 from ethrex.primitives import hex_to_bytes, keccak256
 from ethrex.rpc.context import NodeContext
-from ethrex.types.genesis import BlobParams, ChainConfig, Genesis, GenesisAccount
+from ethrex.types.genesis import Genesis, GenesisAccount
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_CHAIN_ID = 31337  # anvil's and hardhat's, so their scripts' signatures fit
@@ -139,17 +141,9 @@ def dev_genesis(accounts: tuple[tuple[bytes, bytes], ...] | None = None,
                 osaka: bool = True) -> Genesis:
     """A dev chain: every fork through Osaka (or Prague) at genesis, ``accounts`` (default:
     ``dev_accounts()``) funded with ``balance`` and the system contracts deployed."""
-    config = ChainConfig(
-        chain_id=chain_id, homestead_block=0, eip150_block=0, eip155_block=0,
-        eip158_block=0, byzantium_block=0, constantinople_block=0, petersburg_block=0,
-        istanbul_block=0, muir_glacier_block=0, berlin_block=0, london_block=0,
-        arrow_glacier_block=0, gray_glacier_block=0, merge_netsplit_block=0,
-        terminal_total_difficulty=0, terminal_total_difficulty_passed=True,
-        shanghai_time=0, cancun_time=0, prague_time=0, osaka_time=0 if osaka else None,
-        blob_schedule=(("cancun", BlobParams(3, 6, 3338477)),
-                       ("prague", BlobParams(6, 9, 5007716)),
-                       ("osaka", BlobParams(6, 9, 5007716))),
-    )
+    config = newest_forks_config(chain_id)
+    if not osaka:
+        config = replace(config, osaka_time=None)
     funded = dev_accounts() if accounts is None else accounts
     alloc = {address: GenesisAccount(balance=balance) for address, _ in funded}
     for address, code in SYSTEM_CONTRACTS.items():

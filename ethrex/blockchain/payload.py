@@ -150,6 +150,7 @@ def build_payload(
     *,
     sidecars: Callable[[bytes], BlobTransactionNetwork | None] | None = None,
     forced: Sequence[Transaction] | None = None,
+    privileged: Sequence[Transaction] = (),
     extra_data: bytes = b"",
     gas_limit: int | None = None,
 ) -> BuiltPayload:
@@ -158,11 +159,18 @@ def build_payload(
 
     ``pending`` maps each sender to its executable transactions in nonce order (the
     mempool's view). ``forced`` (testing_buildBlockV1) replaces it: every transaction goes in,
-    in the given order, and one that cannot is an ``InvalidTransaction``.
+    in the given order, and one that cannot is an ``InvalidTransaction``. ``privileged`` (a
+    rollup's L1-to-L2 transactions) go in first, in their order, until one does not fit: the
+    rest wait for a later block; the block's transactions say how many went in.
     """
     block = OpenBlock(chain, parent, attrs, extra_data, gas_limit)
     builder = block.builder
     selection = _Selection(builder, builder.header.base_fee_per_gas or 0, sidecars)
+    for tx in privileged:
+        try:
+            builder.apply(tx)  # pays no fee: no block value
+        except InvalidTransaction:
+            break  # no room left; the order must hold, so the rest wait too
     if forced is not None:
         for tx in forced:
             selection.include(tx, strict=True)
