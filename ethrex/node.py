@@ -12,7 +12,8 @@ Everything async lives here and in the edges; block execution runs on one worker
 Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
 import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
 p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period,
-dev_accounts, dev_mnemonic, http_api, ws_api, metrics, metrics_addr, metrics_port.
+dev_accounts, dev_mnemonic, http_api, ws_api, http_corsdomain, http_vhosts, rpc_max_body,
+rpc_max_batch, rpc_max_batch_response, metrics, metrics_addr, metrics_port.
 """
 
 import argparse
@@ -482,12 +483,23 @@ def _servers(ctx: NodeContext, args: argparse.Namespace,
     if metrics is not None:
         engine_table = instrument(engine_table, metrics.rpc)
     ws = None if args.ws_api is None else table(args.ws_api)
+    limits = {name: value for name, value in (("max_body", args.rpc_max_body),
+                                              ("max_batch", args.rpc_max_batch),
+                                              ("max_batch_response", args.rpc_max_batch_response))
+              if value is not None}  # the server's defaults (geth's) otherwise
     http = RpcServer(public if args.http_api is None else table(args.http_api),
-                     args.http_addr, args.http_port, ws_handlers=ws)
+                     args.http_addr, args.http_port, ws_handlers=ws,
+                     cors=_list_flag(args.http_corsdomain), vhosts=_list_flag(args.http_vhosts),
+                     **limits)
     engine = RpcServer({**public, **engine_table},
                        args.authrpc_addr, args.authrpc_port, jwt_secret=ctx.jwt_secret,
-                       vhosts=("*",))
+                       vhosts=("*",), **limits)
     return [("http", http), ("authrpc", engine)]
+
+
+def _list_flag(text: str) -> tuple[str, ...]:
+    """``--http.corsdomain a,b``: the comma-separated names."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _dev_producer(ctx: NodeContext, args: argparse.Namespace) -> Coroutine[Any, Any, None] | None:
