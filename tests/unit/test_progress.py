@@ -3,6 +3,7 @@ seconds off a terminal and a bar redrawn in place on one."""
 
 import io
 
+from ethrex.p2p.sync.full import Progress as SyncProgress
 from ethrex.progress import Progress, format_duration
 
 
@@ -59,3 +60,14 @@ def test_resumed_work_counts_its_own_rate_and_the_total_may_move() -> None:
     assert progress.eta() == 20.0
     assert Progress(5, out=out, clock=clock).eta() is None
     assert format_duration(3725) == "1:02:05" and format_duration(65) == "1:05"
+
+
+def test_the_sync_line_has_percentage_rate_and_eta() -> None:
+    progress = SyncProgress(starting=1000, highest=3000, mode="full")
+    progress.phase = "blocks"
+    progress.started -= 10  # ten seconds in: 500 blocks and 1 Ggas imported
+    progress.current, progress.blocks, progress.gas = 1500, 500, 10**9
+    line = progress.line()
+    assert line.startswith("sync full/blocks: 25.0% block 1500/3000, 50.0 blocks/s, "), line
+    assert line.endswith(" Mgas/s, ETA 0:30"), line  # 1500 blocks left at 50/s
+    assert 99 < float(line.split(", ")[2].split()[0]) <= 100  # ~100 Mgas/s
