@@ -77,6 +77,9 @@ def node_parser() -> argparse.ArgumentParser:
                    help="the address peers reach us at (enode, node record, discovery)")
     p.add_argument("--p2p.maxpeers", dest="max_peers", type=int, default=None,
                    help="most peers at once; 0 turns networking off (default 50, 0 with --dev)")
+    p.add_argument("--miner.gaslimit", dest="miner_gaslimit", type=int, metavar="GAS",
+                   help="the gas limit the payloads this node builds move towards, by the most "
+                        "a block may (default: the parent's; geth's default is 60,000,000)")
     p.add_argument("--log.level", dest="log_level", choices=sorted(LOG_LEVELS), default="info")
     p.add_argument("--metrics", action="store_true",
                    help="serve Prometheus metrics at http://METRICS.ADDR:METRICS.PORT/metrics")

@@ -13,7 +13,7 @@ Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, d
 import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
 p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period,
 dev_accounts, dev_mnemonic, http_api, ws_api, http_corsdomain, http_vhosts, rpc_max_body,
-rpc_max_batch, rpc_max_batch_response, metrics, metrics_addr, metrics_port.
+rpc_max_batch, rpc_max_batch_response, miner_gaslimit, metrics, metrics_addr, metrics_port.
 """
 
 import argparse
@@ -329,6 +329,7 @@ def _run_node(args: argparse.Namespace) -> int:
         keys = dict(_dev_accounts(args)) if args.dev else None
         ctx = node_context(chain, executor, dev_mode=args.dev, network=args.network or "dev",
                            datadir=datadir, jwt_secret=secret, dev_keys=keys)
+        ctx.engine.gas_limit = args.miner_gaslimit
         if ctx.dev is not None:
             ctx.dev.automine = not args.dev_period
             print_dev_accounts(_dev_accounts(args), args.dev_mnemonic)
