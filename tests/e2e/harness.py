@@ -241,17 +241,21 @@ ANVIL_BASE_FEE = 1_000_000_000 * 7 // 8
 
 @contextmanager
 def anvil(hardfork: str = "osaka", timeout: float = 30,
-          block_time: float | None = None) -> Iterator[str]:
-    """anvil (npm ``@foundry-rs/anvil-linux-amd64``) on a free loopback port with the dev
-    mnemonic's accounts, chain id 31337, ethrex --dev's gas limit and base fees, and one block
-    per transaction (or one every ``block_time`` seconds); yields its URL."""
+          block_time: float | None = None, accounts: int = 10,
+          mnemonic: str | None = None) -> Iterator[str]:
+    """anvil (npm ``@foundry-rs/anvil-linux-amd64``) on a free loopback port with ``accounts``
+    of the dev mnemonic (or ``mnemonic``), chain id 31337, ethrex --dev's gas limit and base
+    fees, and one block per transaction (or one every ``block_time`` seconds); yields its
+    URL."""
     assert ANVIL_BIN.is_file(), f"{ANVIL_BIN} is missing: run `npm ci` (make test does)"
     tmp = Path(tempfile.mkdtemp(prefix="anvil-e2e-"))
     port = free_port()
     log = tmp / "anvil.log"
     cmd = [str(ANVIL_BIN), "--host", "127.0.0.1", "--port", str(port), "--hardfork", hardfork,
-           "--chain-id", str(CHAIN_ID), "--accounts", "10", "--balance", "10000",
+           "--chain-id", str(CHAIN_ID), "--accounts", str(accounts), "--balance", "10000",
            "--gas-limit", "30000000", "--base-fee", str(ANVIL_BASE_FEE)]
+    if mnemonic is not None:
+        cmd += ["--mnemonic", mnemonic]
     if block_time is not None:
         cmd += ["--block-time", str(block_time)]
     with open(log, "wb") as out:

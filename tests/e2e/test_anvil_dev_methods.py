@@ -29,6 +29,7 @@ from tests.e2e.harness import (
     anvil,
     compile_solidity,
     dev_node,
+    ethrex_node,
 )
 
 WHALE = to_checksum_address("0x" + "6a" * 20)  # funded by setBalance, then impersonated
@@ -200,3 +201,28 @@ def test_dev_methods_answer_as_anvil() -> None:
     assert answers["revert"] is True and answers["revert the same id again"] is False
     assert answers["blockNumber at genesis"] == "0x0"
     assert answers["not mined yet"] is None and answers["receipt of the reverted send"] is None
+
+
+def test_dev_accounts_and_mnemonic_flags_fund_what_anvil_funds() -> None:
+    """``--dev.accounts 3 --dev.mnemonic M`` and anvil's ``--accounts 3 --mnemonic M``: the
+    same accounts, balances, and a transfer from the last one answered alike."""
+    mnemonic = "abandon " * 11 + "about"  # BIP-39's all-zero entropy phrase
+    with ethrex_node("--dev", "--dev.accounts", "3", "--dev.mnemonic", mnemonic) as node, \
+            anvil("osaka", accounts=3, mnemonic=mnemonic) as anvil_url:
+        answers = []
+        for url in (node.http_url, anvil_url):
+            rpc = Rpc(url)
+            accounts = rpc.call("eth_accounts")
+            balances = [rpc.call("eth_getBalance", a, "latest") for a in accounts]
+            tx = rpc.call("eth_sendTransaction", {"from": accounts[2], "to": accounts[0],
+                                                  "value": "0x1"})
+            receipt = rpc.wait_receipt(tx)
+            answers.append((accounts, balances, {k: receipt[k] for k in RECEIPT + ("from",)}))
+            rpc.close()
+        log = node.log.read_text()
+    assert answers[0] == answers[1]
+    accounts, balances, receipt = answers[0]
+    assert len(accounts) == 3 and set(balances) == {hex(10_000 * 10**18)}
+    assert accounts[0].lower() not in {a.lower() for a in DEV_ADDRESSES}  # not the default ones
+    assert receipt["status"] == "0x1" and receipt["from"] == accounts[2].lower()
+    assert f"Mnemonic: {mnemonic}" in log and "(2) " in log and "(3) " not in log
