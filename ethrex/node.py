@@ -11,7 +11,9 @@ Everything async lives here and in the edges; block execution runs on one worker
 
 Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
 import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
-p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period.
+p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period,
+dev_accounts, dev_mnemonic, http_api, ws_api, http_corsdomain, http_vhosts, rpc_max_body,
+rpc_max_batch, rpc_max_batch_response, miner_gaslimit, metrics, metrics_addr, metrics_port.
 """
 
 import argparse
@@ -33,7 +35,7 @@ from ethrex.blockchain.chainfile import ChainFileError, read_chain_file, write_b
 from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
 from ethrex.blockchain.networks import load_network, network_genesis_path
 from ethrex.crypto.kzg import load_trusted_setup
-from ethrex.dev import dev_accounts, dev_genesis, run_dev_producer
+from ethrex.dev import dev_accounts, dev_genesis, print_dev_accounts, run_dev_producer
 from ethrex.errors import EthrexError
 from ethrex.l2.cli import sequencer_config
 from ethrex.l2.client import EthClient
@@ -48,9 +50,11 @@ from ethrex.l2.sender import TxSender
 from ethrex.p2p.bootnodes import BOOTNODES, parse_node
 from ethrex.p2p.enode import InvalidEnode, load_node_key
 from ethrex.p2p.service import P2PConfig, P2PService
-from ethrex.rpc.api import rpc_handlers
+from ethrex.progress import Progress
+from ethrex.rpc.api import DEFAULT_NAMESPACES, NAMESPACES, parse_namespaces, rpc_handlers
 from ethrex.rpc.context import NodeContext, node_context
 from ethrex.rpc.engine import engine_handlers
+from ethrex.rpc.metrics import Metrics, MetricsServer, instrument
 from ethrex.rpc.server import RpcServer
 from ethrex.storage import Store
 from ethrex.types.genesis import Genesis
@@ -76,11 +80,16 @@ def datadir_of(args: argparse.Namespace) -> Path:
     return Path(args.datadir).expanduser() if args.datadir else default_datadir()
 
 
+def _dev_accounts(args: argparse.Namespace) -> tuple[tuple[bytes, bytes], ...]:
+    """The funded dev accounts: ``--dev.accounts`` of ``--dev.mnemonic``."""
+    return dev_accounts(args.dev_accounts, args.dev_mnemonic)
+
+
 def network_genesis(args: argparse.Namespace) -> Genesis:
     """The genesis of ``--network`` (a built-in name or a file), or the dev chain's."""
     network = args.network
     if network is None:
-        return dev_genesis()
+        return dev_genesis(_dev_accounts(args))
     path = network_genesis_path(network)
     try:
         return load_network(network)
@@ -165,21 +174,32 @@ def jwt_secret(path: Path) -> bytes:
     return secret
 
 
-def _print_progress(p: ImportProgress) -> None:
-    print(p.line(), flush=True)
-
-
 def import_file(chain: Blockchain, path: str) -> None:
-    """Import a chain file with progress lines; ``NodeError`` at the first bad block."""
-    every = 0.0 if log.isEnabledFor(logging.DEBUG) else 1.0  # debug: a line per block
+    """Import a chain file showing its progress (``ethrex.progress``: a bar on a terminal,
+    lines otherwise; with debug logging a line per block, its number and hash);
+    ``NodeError`` at the first bad block."""
+    per_block = log.isEnabledFor(logging.DEBUG)
+    shown: list[Progress] = []
+
+    def show(p: ImportProgress) -> None:
+        if per_block:
+            print(p.line(), flush=True)
+            return
+        if not shown:
+            shown.append(Progress(p.total, "blocks", sys.stdout, label=f"import {path}"))
+        shown[0].update(p.imported + p.skipped, p.gas)
+
     try:
-        result = import_chain_file(chain, path, _print_progress, every)
+        result = import_chain_file(chain, path, show, 0.0)
     except FileNotFoundError:
         raise NodeError(f"import: no such file {path}") from None
     except ChainFileError as exc:
         raise NodeError(f"import {path}: {exc}") from None
     except BlockImportError as exc:
         raise NodeError(f"import {path} stopped: {exc}") from None
+    finally:
+        if shown:
+            shown[0].finish()
     print(result.line(), flush=True)
 
 
@@ -197,12 +217,37 @@ def check_chain_file(path: str) -> None:
 
 # -- subcommands -------------------------------------------------------------------------------
 
+def start_metrics(args: argparse.Namespace, chain: Blockchain, datadir: Path) -> Metrics | None:
+    """The Prometheus endpoint when ``--metrics`` asks for it (up before any import, so a
+    scrape sees the import's progress)."""
+    if not args.metrics:
+        return None
+    metrics = Metrics(chain, datadir / CHAINDATA, args.network or "dev")
+    server = MetricsServer(metrics, args.metrics_addr, args.metrics_port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise NodeError(f"metrics: cannot listen on {args.metrics_addr}:{args.metrics_port}: "
+                        f"{exc.strerror or exc}") from None
+    metrics.server = server
+    print(f"ethrex: metrics on http://{server.host}:{server.port}/metrics", flush=True)
+    return metrics
+
+
+def stop_metrics(metrics: Metrics | None) -> None:
+    if metrics is not None and metrics.server is not None:
+        metrics.server.stop()
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     check_chain_file(args.file)
-    chain, _ = open_chain(args)
+    chain, datadir = open_chain(args)
+    metrics = None
     try:
+        metrics = start_metrics(args, chain, datadir)
         import_file(chain, args.file)
     finally:
+        stop_metrics(metrics)
         close_store(chain.store)
     return 0
 
@@ -274,22 +319,32 @@ def start_exec_thread() -> ThreadPoolExecutor:
 
 def _run_node(args: argparse.Namespace) -> int:
     chain, datadir = open_chain(args)
+    metrics = None
     try:
+        metrics = start_metrics(args, chain, datadir)
         if args.import_path:
             import_file(chain, args.import_path)
         secret_path = Path(args.authrpc_jwtsecret) if args.authrpc_jwtsecret \
             else datadir / JWT_FILE
         secret = jwt_secret(secret_path)
         executor = start_exec_thread()
-        ctx = node_context(chain, executor, network=args.network or "dev", datadir=datadir,
-                           jwt_secret=secret)
+        keys = dict(_dev_accounts(args)) if args.dev else None
+        ctx = node_context(chain, executor, dev_mode=args.dev, network=args.network or "dev",
+                           datadir=datadir, jwt_secret=secret, dev_keys=keys)
+        ctx.engine.gas_limit = args.miner_gaslimit
+        if ctx.dev is not None:
+            ctx.dev.automine = not args.dev_period
+            print_dev_accounts(_dev_accounts(args), args.dev_mnemonic)
         head = chain.head_header()
         print(f"ethrex: head #{head.number} 0x{head.hash().hex()}", flush=True)
+        if metrics is not None:
+            metrics.ctx = ctx
         try:
-            run_tasks(serve(ctx, args))
+            run_tasks(serve(ctx, args, metrics))
         finally:
             executor.shutdown(wait=True)
     finally:
+        stop_metrics(metrics)
         close_store(chain.store)
     print("ethrex: stopped", flush=True)
     return 0
@@ -323,7 +378,8 @@ async def until_signal(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
             loop.remove_signal_handler(sig)
 
 
-async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
+async def serve(ctx: NodeContext, args: argparse.Namespace,
+                metrics: Metrics | None = None) -> None:
     """Start the RPC servers and, with ``--dev``, the block producer; wait for SIGINT or
     SIGTERM; stop them in reverse order. Every task belongs to one TaskGroup."""
     loop = asyncio.get_running_loop()
@@ -333,7 +389,7 @@ async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
     started: list[RpcServer] = []
     try:
         async with asyncio.TaskGroup() as group:
-            for name, server in _servers(ctx, args):
+            for name, server in _servers(ctx, args, metrics):
                 try:
                     await server.start()
                 except OSError as exc:
@@ -402,15 +458,51 @@ async def start_p2p(ctx: NodeContext, args: argparse.Namespace) -> P2PService | 
     return service
 
 
-def _servers(ctx: NodeContext, args: argparse.Namespace) -> list[tuple[str, RpcServer]]:
-    """The JSON-RPC servers of the node: public HTTP and the JWT-guarded Engine API (which
-    serves the public namespaces too, as geth's does)."""
-    public = rpc_handlers(ctx)
-    http = RpcServer(public, args.http_addr, args.http_port)
-    engine = RpcServer({**public, **engine_handlers(ctx.engine, ctx.executor)},
+NAMESPACES_HELP = (f"of {','.join(NAMESPACES)} (default: {','.join(DEFAULT_NAMESPACES)}, and the "
+                   "dev ones on --dev)")
+
+
+def namespaces_flag(text: str) -> tuple[str, ...]:
+    """The value of ``--http.api``/``--ws.api`` (``ethrex.rpc.api.parse_namespaces``; the
+    command line reaches the RPC edge only through this module): an unknown namespace is a
+    usage error."""
+    try:
+        return parse_namespaces(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _servers(ctx: NodeContext, args: argparse.Namespace,
+             metrics: Metrics | None = None) -> list[tuple[str, RpcServer]]:
+    """The JSON-RPC servers of the node: public HTTP (``--http.api``; WebSocket on the same
+    port, ``--ws.api``) and the JWT-guarded Engine API (which serves the public namespaces too,
+    as geth's does); every handler timed when ``--metrics`` is on."""
+    def table(namespaces: tuple[str, ...] | None = None) -> dict[str, Any]:
+        handlers = rpc_handlers(ctx, namespaces)
+        return handlers if metrics is None else instrument(handlers, metrics.rpc)
+
+    public = table()
+    engine_table = engine_handlers(ctx.engine, ctx.executor)
+    if metrics is not None:
+        engine_table = instrument(engine_table, metrics.rpc)
+    ws = None if args.ws_api is None else table(args.ws_api)
+    limits = {name: value for name, value in (("max_body", args.rpc_max_body),
+                                              ("max_batch", args.rpc_max_batch),
+                                              ("max_batch_response", args.rpc_max_batch_response))
+              if value is not None}  # the server's defaults (geth's) otherwise
+    http = RpcServer(public if args.http_api is None else table(args.http_api),
+                     args.http_addr, args.http_port, ws_handlers=ws,
+                     cors=_list_flag(args.http_corsdomain), vhosts=_list_flag(args.http_vhosts),
+                     **limits)
+    engine = RpcServer({**public, **engine_table},
                        args.authrpc_addr, args.authrpc_port, jwt_secret=ctx.jwt_secret,
-                       vhosts=("*",))
+                       vhosts=("*",), **limits)
     return [("http", http), ("authrpc", engine)]
+
+
+def _list_flag(text: str) -> tuple[str, ...]:
+    """``--http.corsdomain a,b``: the comma-separated names."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _dev_producer(ctx: NodeContext, args: argparse.Namespace) -> Coroutine[Any, Any, None] | None:
@@ -526,7 +618,10 @@ def run_l2_dev(args: argparse.Namespace) -> int:
     l2_chain = open_l2_chain(datadir / "l2", chain_id)
     l1_exec, l2_exec = start_exec_thread(), start_exec_thread()
     try:
-        l1_ctx = node_context(l1_chain, l1_exec, network="dev", datadir=datadir / "l1")
+        l1_ctx = node_context(l1_chain, l1_exec, dev_mode=True, network="dev",
+                              datadir=datadir / "l1", dev_keys=dict(dev_accounts()))
+        l1_ctx.dev.automine = not args.dev_l1_period  # with a period: a block per period only
+        print_dev_accounts(dev_accounts())
         l2_ctx = node_context(l2_chain, l2_exec, network="l2", datadir=datadir / "l2")
         run_tasks(until_signal(lambda stop: _serve_l2_dev(l1_ctx, l2_ctx, args, chain_id,
                                                           datadir, stop)))

@@ -39,7 +39,7 @@ def server_error(message: str) -> RpcError:
     return RpcError(SERVER_ERROR, message)
 
 
-def _abi_reason(data: bytes) -> str | None:
+def abi_revert_reason(data: bytes) -> str | None:
     """The string of an ABI ``Error(string)`` revert payload, if that is what ``data`` is."""
     if len(data) < 68 or data[:4] != bytes.fromhex("08c379a0"):
         return None
@@ -59,7 +59,7 @@ def _abi_reason(data: bytes) -> str | None:
 
 def reverted(output: bytes) -> RpcError:
     """Code 3 with the revert data; an ABI ``Error(string)`` reason joins the message."""
-    reason = _abi_reason(output)
+    reason = abi_revert_reason(output)
     message = "execution reverted" if reason is None else f"execution reverted: {reason}"
     return RpcError(EXECUTION_REVERTED, message, "0x" + output.hex())
 

@@ -174,8 +174,10 @@ class RpcServer:
         max_body: int = DEFAULT_MAX_BODY,
         max_batch: int = DEFAULT_MAX_BATCH,
         max_batch_response: int = DEFAULT_MAX_BATCH_RESPONSE,
+        ws_handlers: dict[str, Handler] | None = None,
     ) -> None:
         self.handlers = handlers
+        self.ws_handlers = ws_handlers  # what WebSocket clients get, when not ``handlers``
         self.host = host
         self.port = port
         self.jwt_secret = jwt_secret
@@ -393,7 +395,10 @@ class RpcServer:
             params = []
         elif not isinstance(params, list):
             return _error(INVALID_PARAMS, "non-array params are not supported", req_id)
-        handler = self.handlers.get(method)
+        table = self.handlers
+        if self.ws_handlers is not None and _connection.get() is not None:
+            table = self.ws_handlers  # --ws.api
+        handler = table.get(method)
         if handler is None:
             return _error(METHOD_NOT_FOUND, f"the method {method} does not exist/is not available",
                           req_id)

@@ -201,16 +201,14 @@ class DevNode:
 
 
 @contextmanager
-def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
-    """``ethrex --dev`` on free loopback ports with its datadir in a temporary folder: a block
-    every ``period`` seconds, or (0) one as soon as transactions arrive. Stopped with SIGTERM
-    (then SIGKILL) on exit."""
+def ethrex_node(*args: str, timeout: float = 60) -> Iterator[DevNode]:
+    """``ethrex`` with ``args`` on free loopback ports, its datadir in a temporary folder;
+    ready once it answers eth_chainId. Stopped with SIGTERM (then SIGKILL) on exit."""
     tmp = Path(tempfile.mkdtemp(prefix="ethrex-e2e-"))
     datadir = tmp / "db"
     http_port, auth_port, p2p = free_port(), free_port(), free_port()
     log = tmp / "node.log"
-    cmd = [sys.executable, "-m", "ethrex.cli", "--dev", "--dev.period", str(period),
-           "--datadir", str(datadir),
+    cmd = [sys.executable, "-m", "ethrex.cli", *args, "--datadir", str(datadir),
            "--http.addr", "127.0.0.1", "--http.port", str(http_port),
            "--authrpc.addr", "127.0.0.1", "--authrpc.port", str(auth_port),
            "--p2p.port", str(p2p), "--discovery.port", str(p2p)]
@@ -227,6 +225,14 @@ def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@contextmanager
+def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
+    """``ethrex --dev`` (``ethrex_node``): a block every ``period`` seconds, or (0) one as soon
+    as transactions arrive."""
+    with ethrex_node("--dev", "--dev.period", str(period), timeout=timeout) as node:
+        yield node
+
+
 # anvil gives its first mined block the configured base fee, where EIP-1559 derives block 1's
 # from the genesis (1 gwei, empty: 7/8 of it, as ethrex --dev does): start anvil one step on so
 # that both chains' blocks have the same base fees.
@@ -235,17 +241,21 @@ ANVIL_BASE_FEE = 1_000_000_000 * 7 // 8
 
 @contextmanager
 def anvil(hardfork: str = "osaka", timeout: float = 30,
-          block_time: float | None = None) -> Iterator[str]:
-    """anvil (npm ``@foundry-rs/anvil-linux-amd64``) on a free loopback port with the dev
-    mnemonic's accounts, chain id 31337, ethrex --dev's gas limit and base fees, and one block
-    per transaction (or one every ``block_time`` seconds); yields its URL."""
+          block_time: float | None = None, accounts: int = 10,
+          mnemonic: str | None = None) -> Iterator[str]:
+    """anvil (npm ``@foundry-rs/anvil-linux-amd64``) on a free loopback port with ``accounts``
+    of the dev mnemonic (or ``mnemonic``), chain id 31337, ethrex --dev's gas limit and base
+    fees, and one block per transaction (or one every ``block_time`` seconds); yields its
+    URL."""
     assert ANVIL_BIN.is_file(), f"{ANVIL_BIN} is missing: run `npm ci` (make test does)"
     tmp = Path(tempfile.mkdtemp(prefix="anvil-e2e-"))
     port = free_port()
     log = tmp / "anvil.log"
     cmd = [str(ANVIL_BIN), "--host", "127.0.0.1", "--port", str(port), "--hardfork", hardfork,
-           "--chain-id", str(CHAIN_ID), "--accounts", "10", "--balance", "10000",
+           "--chain-id", str(CHAIN_ID), "--accounts", str(accounts), "--balance", "10000",
            "--gas-limit", "30000000", "--base-fee", str(ANVIL_BASE_FEE)]
+    if mnemonic is not None:
+        cmd += ["--mnemonic", mnemonic]
     if block_time is not None:
         cmd += ["--block-time", str(block_time)]
     with open(log, "wb") as out:
