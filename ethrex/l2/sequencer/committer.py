@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ethrex.blockchain.blockchain import Blockchain
@@ -26,6 +26,7 @@ from ethrex.l2.rollup.privileged import ZERO_HASH
 from ethrex.l2.sender import TxSender
 from ethrex.l2.sequencer.loop import run_forever
 from ethrex.l2.store import COMMITTED, SEALED, BatchRecord, RollupStore
+from ethrex.primitives import keccak256
 from ethrex.types.block import Block, encode_block
 
 log = logging.getLogger("ethrex.l2.committer")
@@ -120,10 +121,12 @@ class DeploymentMismatch(L2ConfigError):
 
 
 class Committer:
-    """Commits sealed batches to the proposer at ``proposer`` on L1, in order."""
+    """Commits sealed batches to the proposer at ``proposer`` on L1, in order.
+    ``wrong_state_root_batch`` is a test hook (a faulty sequencer): that batch is committed
+    with a state root its blocks do not reach (0: none)."""
 
     def __init__(self, sealer: Sealer, sender: TxSender, executor: Executor,
-                 proposer: bytes) -> None:
+                 proposer: bytes, wrong_state_root_batch: int = 0) -> None:
         self.sealer = sealer
         self.rollup = sealer.rollup
         self.sender = sender
@@ -131,6 +134,7 @@ class Committer:
         self.proposer = proposer
         self.next = 1  # no batch before it waits for a commit
         self.checked = False
+        self.wrong_state_root_batch = wrong_state_root_batch
 
     async def check_deployment(self) -> None:
         """The proposer's batch 0 must be this chain's genesis."""
@@ -175,7 +179,11 @@ class Committer:
             await _on_executor(self.executor, self.rollup.reopen, on_l1 + 1, number - 1, SEALED)
             self.next = on_l1 + 1
             return False
-        mined = await self.sender.send(self.proposer, commit_calldata(record.commitment))
+        commitment = record.commitment
+        if number == self.wrong_state_root_batch:
+            log.warning("batch %d: committing a wrong state root (test hook)", number)
+            commitment = replace(commitment, state_root=keccak256(commitment.state_root))
+        mined = await self.sender.send(self.proposer, commit_calldata(commitment))
         await _on_executor(self.executor, lambda: self.rollup.mark(
             number, status=COMMITTED, commit_tx=mined.tx_hash, commit_gas=mined.gas_used))
         c = record.commitment
