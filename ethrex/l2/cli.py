@@ -165,6 +165,8 @@ def l2_parser() -> argparse.ArgumentParser:
     pr.add_argument("--key", type=_key, help="the attester's private key (attested backend)")
     pr.add_argument("--poll", type=_ms, default=1.0,
                     help="milliseconds between asks when there is no work (default 1000)")
+    pr.add_argument("--test.hold", dest="hold", type=float, default=0.0,
+                    help=argparse.SUPPRESS)  # seconds before delivering a proof (tests)
 
     dep = sub.add_parser("deposit", help="deposit ether from L1 to L2")
     dep.add_argument("--l1.rpc", dest="l1_rpc", default=DEFAULT_L1_RPC)
@@ -235,7 +237,7 @@ async def _run_prover(args: argparse.Namespace) -> None:
         raise L2ConfigError("the attested backend signs with --key")
     host, port = args.coordinator
     client = ProverClient(host, port, args.backend, BACKENDS[args.backend], args.key,
-                          lambda chain_id: l2_genesis(chain_id).config, args.poll)
+                          lambda chain_id: l2_genesis(chain_id).config, args.poll, args.hold)
     signer = f", attester 0x{private_key_to_address(args.key).hex()}" if args.key else ""
     print(f"ethrex l2 prover: {args.backend} backend{signer}, coordinator {host}:{port}",
           flush=True)

@@ -34,8 +34,9 @@ class ProverClient:
 
     def __init__(self, host: str, port: int, backend: str, backend_type: int,
                  key: bytes | None, config_for: Callable[[int], ChainConfig],
-                 poll: float = 1.0) -> None:
+                 poll: float = 1.0, hold: float = 0.0) -> None:
         self.host, self.port = host, port
+        self.hold = hold  # a test hook: seconds a proof waits before it is delivered
         self.backend, self.backend_type, self.key = backend, backend_type, key
         self.config_for = config_for
         self.poll = poll
@@ -91,6 +92,9 @@ class ProverClient:
             await self._send({"type": "failed", "backend": self.backend, "batch": number,
                               "reason": str(exc)})
             return False
+        if self.hold:
+            log.info("batch %d proven, holding the proof %.1fs (test hook)", number, self.hold)
+            await asyncio.sleep(self.hold)
         answer = await self._send({"type": "proof", "backend": self.backend, "batch": number,
                                    "proof": "0x" + proof.hex()})
         if answer["type"] == "stored":

@@ -109,6 +109,8 @@ class ProofCoordinator:
                 continue
             self.leases[(number, proof_type)] = now + self.lease
             raw, expected = await self._job(number)
+            log.info("batch %d handed to a %s prover", number,
+                     next(name for name, t in BACKENDS.items() if t == proof_type))
             return {"type": "job", "batch": number, "chainId": self.chain.config.chain_id,
                     "input": "0x" + raw.hex(), "expected": "0x" + expected.encode().hex()}
         return {"type": "idle"}
@@ -169,6 +171,7 @@ class ProofCoordinator:
                 who = "a malformed signature" if signer is None else f"0x{signer.hex()}"
                 log.warning("batch %d: attestation by %s refused: not a registered attester",
                             number, who)
+                self.leases.pop((number, proof_type), None)  # for the next prover
                 return {"type": "rejected", "reason": f"the attestation is signed by {who}, "
                                                       "not a registered attester"}
         await self._run(self.rollup.put_proof, number, proof_type, proof)
