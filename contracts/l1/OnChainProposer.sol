@@ -49,6 +49,7 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
     );
     event BatchVerified(uint256 indexed batchNumber);
     event AttesterSet(address indexed attester, bool allowed);
+    event BatchesReverted(uint256 indexed fromBatch);
 
     uint256 public constant EXEC_PROOF = 0;
     uint256 public constant ATTESTED_PROOF = 1;
@@ -182,6 +183,26 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         }
         lastVerifiedBatch = batchNumber;
         emit BatchVerified(batchNumber);
+    }
+
+    /// @notice Drop the committed, unverified batches from `fromBatch` on, so the sequencer can
+    /// commit them again: a batch whose proofs cannot match what was committed holds back every
+    /// batch after it until it is replaced. `privilegedCountBefore` is how many privileged
+    /// transactions the batches before `fromBatch` included (the bridge checks it against the
+    /// previous batch's rolling hash and counts the rest as pending again).
+    function revertBatches(uint256 fromBatch, uint256 privilegedCountBefore) external onlySequencer {
+        require(
+            fromBatch > lastVerifiedBatch && fromBatch <= lastCommittedBatch,
+            "OnChainProposer: only committed, unverified batches are reverted"
+        );
+        ICommonBridge(bridge).revertConsumed(
+            privilegedCountBefore, batches[fromBatch - 1].privilegedRollingHash
+        );
+        for (uint256 n = fromBatch; n <= lastCommittedBatch; n++) {
+            delete batches[n];
+        }
+        lastCommittedBatch = fromBatch - 1;
+        emit BatchesReverted(fromBatch);
     }
 
     /// @notice Allow or disallow an attester's signatures.

@@ -26,7 +26,8 @@ from ethrex.l2.sequencer.committer import BatchPolicy
 
 DEFAULT_L1_RPC = "http://127.0.0.1:8545"
 DEFAULT_L2_RPC = f"http://127.0.0.1:{DEFAULT_L2_PORT}"
-USER_COMMANDS = ("deploy", "prover", "deposit", "withdraw", "claim-withdrawal", "balance")
+USER_COMMANDS = ("deploy", "prover", "revert-batch", "deposit", "withdraw", "claim-withdrawal",
+                 "balance")
 
 
 def _hex_bytes(text: str, size: int, what: str) -> bytes:
@@ -168,6 +169,14 @@ def l2_parser() -> argparse.ArgumentParser:
     pr.add_argument("--test.hold", dest="hold", type=float, default=0.0,
                     help=argparse.SUPPRESS)  # seconds before delivering a proof (tests)
 
+    rv = sub.add_parser("revert-batch", help="drop committed, unverified batches from L1 so "
+                                             "the sequencer commits them again")
+    rv.add_argument("--l1.rpc", dest="l1_rpc", default=DEFAULT_L1_RPC)
+    rv.add_argument("--l2.rpc", dest="l2_rpc", default=DEFAULT_L2_RPC)
+    rv.add_argument("--private-key", dest="key", type=_key, required=True,
+                    help="the sequencer's L1 key")
+    rv.add_argument("batch", type=int, help="the first batch to revert (it and every later one)")
+
     dep = sub.add_parser("deposit", help="deposit ether from L1 to L2")
     dep.add_argument("--l1.rpc", dest="l1_rpc", default=DEFAULT_L1_RPC)
     dep.add_argument("--l2.rpc", dest="l2_rpc", default=DEFAULT_L2_RPC,
@@ -274,7 +283,11 @@ async def _run_command(args: argparse.Namespace) -> None:
               f"--tx 0x{tx_hash.hex()} --private-key ...")
         return
     async with EthClient(args.l1_rpc) as l1, EthClient(args.l2_rpc) as l2:
-        if args.command == "deposit":
+        if args.command == "revert-batch":
+            tx_hash = await commands.revert_batches(l1, l2, args.key, args.batch)
+            print(f"batches from {args.batch} on reverted in L1 transaction 0x{tx_hash.hex()}; "
+                  "the sequencer commits them again")
+        elif args.command == "deposit":
             amount = commands.parse_amount(args.amount)
             bridge = args.bridge or (await commands.l1_contracts(l2))[0]
             tx_hash, deposit_id = await commands.deposit(l1, bridge, args.key, amount, args.to)

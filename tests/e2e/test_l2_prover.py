@@ -8,7 +8,8 @@ and ``ethrex l2 prover`` subprocesses talking over loopback TCP:
   proof from someone else) and by the coordinator (a prover with an unregistered key);
 - a faulty sequencer (the ``--test.wrong-state-root`` hook) commits a wrong state root: its
   batch is rejected at verification, holds back the batches after it, and its withdrawal
-  cannot be claimed;
+  cannot be claimed, until ``ethrex l2 revert-batch`` drops it and the sequencer commits it
+  again, right this time: then it is verified and the withdrawal claimed;
 - a prover killed (SIGKILL) holding a batch, and the sequencer killed while a prover holds a
   proof: every batch is proven and verified after the restarts.
 """
@@ -23,7 +24,15 @@ from web3 import Web3
 from web3.exceptions import ContractLogicError
 
 from tests.e2e.harness import DEV_KEYS, STORE_SOL, compile_solidity
-from tests.e2e.l2_harness import ETHER, ethrex_l2, l1_node, provers, sequencer, wait_for
+from tests.e2e.l2_harness import (
+    ETHER,
+    SEQUENCER_KEY,
+    ethrex_l2,
+    l1_node,
+    provers,
+    sequencer,
+    wait_for,
+)
 from tests.e2e.test_l2_bridge import _abi, _send
 
 ATTESTER_KEY = "0x" + "a7" * 32
@@ -152,7 +161,7 @@ def test_exec_and_attested_provers_verify_batches(l1_kind: str) -> None:
                 before + amount - fee
 
 
-def test_a_wrong_state_root_is_rejected_and_blocks_the_batches_after_it() -> None:
+def test_a_wrong_state_root_is_rejected_and_blocks_the_batches_until_replaced() -> None:
     user = Account.from_key(DEV_KEYS[1])
     with l1_node("ethrex") as l1_url, \
             sequencer(l1_url, "--test.wrong-state-root", "2") as (node, deployment):
@@ -185,6 +194,18 @@ def test_a_wrong_state_root_is_rejected_and_blocks_the_batches_after_it() -> Non
                           "--private-key", DEV_KEYS[1], "--tx", withdrawal, "--timeout", "3",
                           check=False)
         assert claim.returncode == 1 and "not verified" in claim.stderr, claim.stderr
+        # replaced: reverted on L1, committed again by the sequencer, verified, claimable
+        with pytest.raises(ContractLogicError, match="only committed, unverified"):
+            proposer.functions.revertBatches(1, 1).call(
+                {"from": Web3.to_checksum_address(deployment["sequencer"])})
+        out = ethrex_l2("revert-batch", "--l1.rpc", l1_url, "--l2.rpc", node.url,
+                        "--private-key", SEQUENCER_KEY, "2").stdout
+        assert "batches from 2 on reverted" in out, out
+        wait_for("batch 3 verified", lambda: _batch_status(node, 3) == "verified", 60)
+        assert proposer.functions.batches(2).call()[0] == \
+            l2.eth.get_block(int(batch["lastBlock"], 16))["stateRoot"]
+        ethrex_l2("claim-withdrawal", "--l1.rpc", l1_url, "--l2.rpc", node.url,
+                  "--private-key", DEV_KEYS[1], "--tx", withdrawal)
 
 
 def test_killed_prover_and_coordinator_lose_no_batch() -> None:
