@@ -6,6 +6,11 @@ loopback TCP (job built, sent, re-executed, proven, returned, stored), for the e
 attested backend.
 
     .venv/bin/python bench/l2_prover.py [--senders 200] [--blocks 10] [--per-block 200]
+    .venv/bin/python bench/l2_prover.py --verify-gas     # L1 gas of verifyBatch per backend
+
+``--verify-gas`` deploys the contracts on an ``ethrex --dev`` L1 once per proof configuration
+(exec; attested; exec + attested), runs the sequencer and ``ethrex l2 prover`` subprocesses,
+makes two batches (a deposit, then a transfer) and reads the gas of their ``verifyBatch``.
 
 Both run in this one process (the client's re-execution on a worker thread, as
 ``ethrex l2 prover`` does), so the round trip shares one interpreter with the coordinator.
@@ -17,6 +22,10 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -45,7 +54,8 @@ from ethrex.types.transactions import (  # noqa: E402
     PrivilegedL2Transaction,
     sign_transaction,
 )
-from tests.e2e.harness import free_port  # noqa: E402
+from tests.e2e.harness import DEV_KEYS, free_port  # noqa: E402
+from tests.e2e.l2_harness import ethrex_l2, l1_node, provers, sequencer, wait_for  # noqa: E402
 
 ETHER = 10**18
 
@@ -127,12 +137,44 @@ def _round_trip(ctx: NodeContext, rollup: RollupStore, number: int) -> dict[str,
     return asyncio.run(run())
 
 
+def verify_gas() -> None:
+    """The L1 gas of ``verifyBatch`` for each proof configuration (see the docstring)."""
+    attester_key = "0x" + "a7" * 32
+    attester = Account.from_key(attester_key).address
+    print("| proofs | verifyBatch L1 gas (batch 1, batch 2) |\n|---|---|")
+    for proofs in ("exec", "attested", "exec,attested"):
+        specs = [(name, attester_key if name == "attested" else None)
+                 for name in proofs.split(",")]
+        with l1_node("ethrex") as l1_url, sequencer(
+                l1_url, deploy_args=("--proofs", proofs, "--attester", attester),
+                exec_prover=False) as (node, _), provers(node, *specs):
+            l1 = Web3(Web3.HTTPProvider(l1_url))
+            ethrex_l2("deposit", "--l1.rpc", l1_url, "--l2.rpc", node.url, "--private-key",
+                      DEV_KEYS[1], "--amount", "1")
+
+            def verified(number: int) -> Any:
+                batch = node.rpc().call("ethrex_getBatchByNumber", hex(number))
+                return batch if batch and batch["status"] == "verified" else None
+
+            first = wait_for("batch 1 verified", lambda: verified(1), 90)
+            ethrex_l2("withdraw", "--l2.rpc", node.url, "--private-key", DEV_KEYS[1],
+                      "--amount", "0.1")
+            second = wait_for("batch 2 verified", lambda: verified(2), 90)
+            gas = [l1.eth.get_transaction_receipt(b["verifyTransaction"])["gasUsed"]
+                   for b in (first, second)]
+        print(f"| {proofs} | {gas[0]:,}, {gas[1]:,} |", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--senders", type=int, default=200)
     parser.add_argument("--blocks", type=int, default=10, help="blocks per batch")
     parser.add_argument("--per-block", type=int, default=200, help="transfers per block")
+    parser.add_argument("--verify-gas", action="store_true")
     args = parser.parse_args()
+    if args.verify_gas:
+        verify_gas()
+        return 0
     keys = [keccak256(b"sender %d" % i) for i in range(args.senders)]
     ctx, rollup = _chain(keys)
     nonces: dict[bytes, int] = {}
