@@ -17,6 +17,7 @@ from ethrex.l2.rollup.inputs import PublicInputs
 
 EXEC, ATTESTED = 0, 1
 BACKENDS = {"exec": EXEC, "attested": ATTESTED}
+BACKEND_NAMES = {kind: name for name, kind in BACKENDS.items()}
 PROOF_TYPES = len(BACKENDS)
 SIGNATURE_SIZE = 65
 

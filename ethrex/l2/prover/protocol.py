@@ -3,11 +3,12 @@ one JSON object on one line each way (the request, then the answer), then the co
 closes. Provers connect; a prover that dies loses nothing but its connection, and one that
 finds the coordinator down tries again.
 
-| request (prover)                                          | answer (coordinator)            |
-|-----------------------------------------------------------|---------------------------------|
-| ``{"type": "next", "backend": "exec"}``                   | ``{"type": "job", "batch": n, "chainId": n, "input": "0x" + ProverInput RLP, "expected": "0x" + public inputs}`` or ``{"type": "idle"}`` |
-| ``{"type": "proof", "backend", "batch": n, "proof": "0x.."}`` | ``{"type": "stored"}`` or ``{"type": "rejected", "reason"}`` |
-| ``{"type": "failed", "backend", "batch": n, "reason"}``   | ``{"type": "noted"}``           |
+- ``{"type": "next", "backend": "exec"}`` -> ``{"type": "job", "batch": n, "chainId": n,
+  "input": "0x" + ProverInput RLP, "expected": "0x" + public inputs}`` or ``{"type": "idle"}``
+- ``{"type": "proof", "backend": .., "batch": n, "proof": "0x.."}`` -> ``{"type": "stored"}``
+  or ``{"type": "rejected", "reason": ..}``
+- ``{"type": "failed", "backend": .., "batch": n, "reason": ..}`` -> ``{"type": "noted"}``
+- anything else -> ``{"type": "error", "reason": ..}``
 """
 
 import asyncio

@@ -20,7 +20,13 @@ from typing import Any
 
 from ethrex.blockchain.blockchain import Blockchain
 from ethrex.blockchain.witness import record_witness
-from ethrex.l2.prover.backends import ATTESTED, BACKENDS, EXEC, attestation_signer
+from ethrex.l2.prover.backends import (
+    ATTESTED,
+    BACKEND_NAMES,
+    BACKENDS,
+    EXEC,
+    attestation_signer,
+)
 from ethrex.l2.prover.program import ProverInput
 from ethrex.l2.prover.protocol import (
     MAX_REQUEST,
@@ -110,7 +116,7 @@ class ProofCoordinator:
             self.leases[(number, proof_type)] = now + self.lease
             raw, expected = await self._job(number)
             log.info("batch %d handed to a %s prover", number,
-                     next(name for name, t in BACKENDS.items() if t == proof_type))
+                     BACKEND_NAMES[proof_type])
             return {"type": "job", "batch": number, "chainId": self.chain.config.chain_id,
                     "input": "0x" + raw.hex(), "expected": "0x" + expected.encode().hex()}
         return {"type": "idle"}
@@ -177,5 +183,5 @@ class ProofCoordinator:
         await self._run(self.rollup.put_proof, number, proof_type, proof)
         self.leases.pop((number, proof_type), None)
         log.info("batch %d: %s proof stored", number,
-                 next(name for name, t in BACKENDS.items() if t == proof_type))
+                 BACKEND_NAMES[proof_type])
         return {"type": "stored"}
