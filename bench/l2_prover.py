@@ -18,9 +18,11 @@ Both run in this one process (the client's re-execution on a worker thread, as
 
 import argparse
 import asyncio
+import re
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +143,8 @@ def verify_gas() -> None:
     """The L1 gas of ``verifyBatch`` for each proof configuration (see the docstring)."""
     attester_key = "0x" + "a7" * 32
     attester = Account.from_key(attester_key).address
-    print("| proofs | verifyBatch L1 gas (batch 1, batch 2) |\n|---|---|")
+    print("| proofs | verifyBatch L1 gas (batch 1, batch 2) | proof round trip, s (handed out "
+          "-> stored, per batch and backend) |\n|---|---|---|")
     for proofs in ("exec", "attested", "exec,attested"):
         specs = [(name, attester_key if name == "attested" else None)
                  for name in proofs.split(",")]
@@ -162,7 +165,26 @@ def verify_gas() -> None:
             second = wait_for("batch 2 verified", lambda: verified(2), 90)
             gas = [l1.eth.get_transaction_receipt(b["verifyTransaction"])["gasUsed"]
                    for b in (first, second)]
-        print(f"| {proofs} | {gas[0]:,}, {gas[1]:,} |", flush=True)
+            trips = _round_trips(node.log_text())
+        print(f"| {proofs} | {gas[0]:,}, {gas[1]:,} | {', '.join(trips)} |", flush=True)
+
+
+def _round_trips(log: str) -> list[str]:
+    """``batch/backend seconds`` from the coordinator's log lines (handed out, stored)."""
+    handed: dict[tuple[str, str], datetime] = {}
+    out = []
+    for line in log.splitlines():
+        found = re.match(r"(\S+ \S+) INFO ethrex.l2.coordinator: batch (\d+)(?: handed to a|:) "
+                         r"(\w+) (prover|proof stored)", line)
+        if found is None:
+            continue
+        when = datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S,%f")
+        key = (found.group(2), found.group(3))
+        if found.group(4) == "prover":
+            handed[key] = when
+        elif key in handed:
+            out.append(f"{key[0]}/{key[1]} {(when - handed[key]).total_seconds():.2f}")
+    return out
 
 
 def main() -> int:

@@ -74,7 +74,8 @@ class ProofCoordinator:
             try:
                 line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT)
                 answer = await self.answer(decode_message(line))
-            except (ProtocolError, ValueError, TimeoutError) as exc:  # ValueError: too long
+            except (ProtocolError, ValueError, TimeoutError, LookupError) as exc:
+                # ValueError: a line over the limit; LookupError: a batch's blocks not stored
                 answer = {"type": "error", "reason": str(exc) or type(exc).__name__}
             writer.write(encode_message(answer))
             await writer.drain()
@@ -105,8 +106,8 @@ class ProofCoordinator:
 
     async def _next(self, proof_type: int) -> dict[str, Any]:
         now = time.monotonic()
-        number = await self._run(self._first_unverified)
-        for number in range(number, number + LOOKAHEAD):
+        first = await self._run(self._first_unverified)
+        for number in range(first, first + LOOKAHEAD):
             record = self.rollup.get_batch(number)
             if record is None or record.status != COMMITTED:
                 break
@@ -131,14 +132,14 @@ class ProofCoordinator:
     async def _job(self, number: int) -> tuple[bytes, PublicInputs]:
         job = self.jobs.get(number)
         if job is None:
-            job = self.jobs[number] = await self._run(self.build_job, number)
+            # a reader thread, as debug_executionWitness: the writer keeps producing blocks
+            job = self.jobs[number] = await asyncio.to_thread(self.build_job, number)
             for old in [n for n in self.jobs if n < number - LOOKAHEAD]:
                 del self.jobs[old]
         return job
 
     def build_job(self, number: int) -> tuple[bytes, PublicInputs]:
-        """Batch ``number``'s prover input (RLP) and expected public inputs (on the executor
-        thread)."""
+        """Batch ``number``'s prover input (RLP) and expected public inputs (reads only)."""
         record = self.rollup.get_batch(number)
         previous = self.rollup.get_batch(number - 1)
         if record is None:
