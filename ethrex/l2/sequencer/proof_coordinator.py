@@ -38,6 +38,7 @@ from ethrex.l2.prover.protocol import (
 )
 from ethrex.l2.rollup.inputs import PublicInputs, batch_inputs
 from ethrex.l2.rollup.privileged import ZERO_HASH
+from ethrex.l2.sequencer.loop import L1_FAILURES
 from ethrex.l2.store import COMMITTED, VERIFIED, RollupStore
 
 log = logging.getLogger("ethrex.l2.coordinator")
@@ -74,8 +75,9 @@ class ProofCoordinator:
             try:
                 line = await asyncio.wait_for(reader.readline(), READ_TIMEOUT)
                 answer = await self.answer(decode_message(line))
-            except (ProtocolError, ValueError, TimeoutError, LookupError) as exc:
-                # ValueError: a line over the limit; LookupError: a batch's blocks not stored
+            except (ProtocolError, ValueError, TimeoutError, LookupError, *L1_FAILURES) as exc:
+                # ValueError: a line over the limit; LookupError: a batch's blocks not stored;
+                # an L1 failure: the attester could not be looked up (the prover retries)
                 answer = {"type": "error", "reason": str(exc) or type(exc).__name__}
             writer.write(encode_message(answer))
             await writer.drain()
