@@ -32,7 +32,7 @@ def node_parser() -> argparse.ArgumentParser:
         prog="ethrex", description="Ethereum execution client.",
         epilog="commands: import FILE | export FILE [--first N --last M] | removedb | "
                "test KIND PATH... | l2 [--dev | deploy | deposit | withdraw | "
-               "claim-withdrawal | balance] (ethrex l2 --help)")
+               "claim-withdrawal | balance | reconstruct] (ethrex l2 --help)")
     p.add_argument("command", nargs="?", choices=COMMANDS, help="what to do (default: run)")
     p.add_argument("file", nargs="?", help="the chain file of import/export")
     p.add_argument("--network", help="mainnet, sepolia, hoodi or a genesis.json file "
@@ -98,6 +98,11 @@ def l2_main(argv: list[str]) -> int:
     deploy or user command."""
     args = l2_parser().parse_args(argv)
     _logging(args.log_level)
+    if args.command == "reconstruct":  # writes a datadir: ethrex.node opens stores
+        try:
+            return node.run_l2_reconstruct(args)
+        except EthrexError as exc:
+            return node.main_error(exc)
     if args.command is not None:
         return run_command(args)
     try:

@@ -41,6 +41,8 @@ from ethrex.l2.deploy import Deployment, deploy
 from ethrex.l2.errors import L2ConfigError
 from ethrex.l2.genesis import L2_CHAIN_ID, l2_genesis
 from ethrex.l2.node import serve_l2
+from ethrex.l2.reconstruct import DataSource, reconstruct
+from ethrex.l2.sequencer.committer import BatchFiles
 from ethrex.l2.rollup.hooks import L2Hooks
 from ethrex.l2.sender import TxSender
 from ethrex.p2p.bootnodes import BOOTNODES, parse_node
@@ -464,6 +466,51 @@ def run_l2(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_l2_reconstruct(args: argparse.Namespace) -> int:
+    """``ethrex l2 reconstruct``: the L2 chain rebuilt into ``--datadir`` from L1's committed
+    batches and their published data (``ethrex.l2.reconstruct``)."""
+    proposer, chain_id = args.proposer, args.l2_chain_id
+    if args.deployment is not None:
+        deployment = Deployment.read(args.deployment)
+        proposer = proposer or bytes.fromhex(deployment.on_chain_proposer[2:])
+        chain_id = chain_id if chain_id is not None else deployment.l2_chain_id
+    if proposer is None:
+        raise L2ConfigError("ethrex l2 reconstruct needs --proposer or --deployment FILE")
+    chain_id = chain_id if chain_id is not None else L2_CHAIN_ID
+    secret = None
+    if args.from_l1_engine:
+        if args.l1_jwt_secret is None or not args.l1_jwt_secret.exists():
+            raise L2ConfigError("--from-l1-engine needs --l1.jwt-secret FILE (the L1 node's)")
+        secret = jwt_secret(args.l1_jwt_secret)
+    datadir = Path(args.datadir).expanduser()
+    chain = open_l2_chain(datadir, chain_id)
+
+    async def rebuild() -> int:
+        async with EthClient(args.l1_rpc) as l1:
+            if args.from_l2:
+                async with EthClient(args.from_l2) as l2:
+                    return await reconstruct(chain, l1, proposer, DataSource(l2=l2), _say)
+            if args.from_l1_engine:
+                async with EthClient(args.from_l1_engine, jwt_secret=secret) as engine:
+                    return await reconstruct(chain, l1, proposer, DataSource(engine=engine),
+                                             _say)
+            return await reconstruct(chain, l1, proposer,
+                                     DataSource(files=BatchFiles(args.blobs)), _say)
+
+    try:
+        last = asyncio.run(rebuild())
+        head = chain.head_header()
+    finally:
+        close_store(chain.store)
+    print(f"ethrex l2 reconstruct: {last} batches, head #{head.number} 0x{head.hash().hex()}, "
+          f"state root 0x{head.state_root.hex()}, in {datadir}", flush=True)
+    return 0
+
+
+def _say(line: str) -> None:
+    print(f"ethrex l2 reconstruct: {line}", flush=True)
+
+
 def run_l2_dev(args: argparse.Namespace) -> int:
     """``ethrex l2 --dev``: an L1 dev chain (blocks every ``--dev.l1-period`` seconds, RPC on
     ``--dev.l1-port``), the rollup's contracts deployed on it (once per datadir) and the L2
@@ -496,7 +543,7 @@ def run_l2_dev(args: argparse.Namespace) -> int:
 
 
 async def _dev_deployment(l1_url: str, key: bytes, chain_id: int, datadir: Path,
-                          proofs: tuple[str, ...]) -> Deployment:
+                          validium: bool, proofs: tuple[str, ...]) -> Deployment:
     """The contracts on the dev L1: deployed once, then read from the datadir. Attested
     proofs are signed by dev account ``L2_DEV_ATTESTER``."""
     path = datadir / DEPLOYMENT_FILE
@@ -507,8 +554,8 @@ async def _dev_deployment(l1_url: str, key: bytes, chain_id: int, datadir: Path,
                 return deployment
         sender = TxSender(l1, key, bump_after=5.0)
         attesters = (dev_accounts()[L2_DEV_ATTESTER][0],) if "attested" in proofs else ()
-        deployment = await deploy(sender, sender.address, l2_chain_id=chain_id, proofs=proofs,
-                                  attesters=attesters)
+        deployment = await deploy(sender, sender.address, l2_chain_id=chain_id,
+                                  validium=validium, proofs=proofs, attesters=attesters)
     deployment.write(path)
     return deployment
 
@@ -528,7 +575,8 @@ async def _serve_l2_dev(l1_ctx: NodeContext, l2_ctx: NodeContext, args: argparse
         async with asyncio.TaskGroup() as group:
             producer = group.create_task(run_dev_producer(l1_ctx, args.dev_l1_period))
             address, key = dev_accounts()[L2_DEV_SEQUENCER]
-            deployment = await _dev_deployment(l1_url, key, chain_id, datadir, args.proofs)
+            deployment = await _dev_deployment(l1_url, key, chain_id, datadir, args.validium,
+                                               args.proofs)
             print(f"ethrex l2 --dev: CommonBridge {deployment.bridge}, OnChainProposer "
                   f"{deployment.on_chain_proposer} (owner and sequencer: dev account "
                   f"{L2_DEV_SEQUENCER}, 0x{address.hex()}); L2 chain id {chain_id}; "

@@ -11,10 +11,14 @@ import {IOnChainProposer} from "./IOnChainProposer.sol";
 /// @notice The sequencer commits batches of L2 blocks strictly in order: the state root after
 /// them, the root of the L2-to-L1 messages they sent and the bridge's rolling hash after the
 /// privileged transactions they included (checked against the bridge, which then counts them
-/// as consumed). A committed batch becomes verified by `verifyBatch`, in order, once every
-/// proof type the deployment requires checks against the batch's public inputs (built here
-/// from what was committed); withdrawals are claimed only from verified batches, so a batch
-/// whose proofs do not match blocks every batch after it.
+/// as consumed). Withdrawals are claimed only from verified batches. Each batch's data (its blocks, compressed: docs/l2.md) is
+/// published as EIP-4844 blobs of the commit transaction, whose versioned hashes `commitBatch`
+/// records (BLOBHASH); a validium deployment publishes no blobs and records a commitment to
+/// the data the sequencer keeps. Either way `batchDataCommitment` is the one word a proof of
+/// the batch ties to its data. A committed batch becomes verified by `verifyBatch`, in order,
+/// once every proof type the deployment requires checks against the batch's public inputs
+/// (built here from what was committed, its data commitment included), so a batch whose
+/// proofs do not match blocks every batch after it until `revertBatches` replaces it.
 /// @dev Proof types (bit i of `requiredProofs`, `proofs[i]` of `verifyBatch`): 0 exec (the
 /// public inputs the sequencer's stateless re-execution produced, accepted only from the
 /// sequencer: a development backend), 1 attested (a secp256k1 signature of
@@ -37,6 +41,12 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
     uint256 public lastVerifiedBatch;
     /// @notice Batch 0 is the L2 genesis (its state root).
     mapping(uint256 => Batch) public batches;
+    /// @notice Whether batches carry a commitment to data kept off L1 rather than blobs; set
+    /// by the owner before the first commit.
+    bool public validium;
+    /// @notice keccak256 of the batch's blob versioned hashes, or of its off-L1 data (validium).
+    mapping(uint256 => bytes32) public batchDataCommitment;
+    mapping(uint256 => bytes32[]) internal _batchBlobHashes;
 
     event BatchCommitted(
         uint256 indexed batchNumber,
@@ -101,8 +111,20 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         }
     }
 
+    /// @notice Choose, before the first commit, whether batches publish blobs or are a validium's.
+    function setValidium(bool validium_) external onlyOwner {
+        require(lastCommittedBatch == 0, "OnChainProposer: batches were committed already");
+        validium = validium_;
+    }
+
+    /// @notice The versioned hashes of the blobs that carried batch `batchNumber`'s data.
+    function batchBlobHashes(uint256 batchNumber) external view returns (bytes32[] memory) {
+        return _batchBlobHashes[batchNumber];
+    }
+
     /// @notice Commit batch `batchNumber`: L2 blocks `firstBlock`..`lastBlock`, which included
-    /// `privilegedCount` privileged transactions after the previous batch's.
+    /// `privilegedCount` privileged transactions after the previous batch's. Its data comes as
+    /// the transaction's blobs, or for a validium as `validiumDataCommitment` (zero otherwise).
     function commitBatch(
         uint256 batchNumber,
         uint256 firstBlock,
@@ -111,7 +133,8 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         bytes32 messagesRoot,
         uint256 privilegedCount,
         bytes32 privilegedRollingHash,
-        bytes32 lastBlockHash
+        bytes32 lastBlockHash,
+        bytes32 validiumDataCommitment
     ) external onlySequencer {
         require(batchNumber == lastCommittedBatch + 1, "OnChainProposer: batch committed out of order");
         require(
@@ -120,6 +143,7 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         );
         require(newStateRoot != bytes32(0), "OnChainProposer: state root is zero");
         require(lastBlockHash != bytes32(0), "OnChainProposer: last block hash is zero");
+        batchDataCommitment[batchNumber] = _recordData(batchNumber, validiumDataCommitment);
         ICommonBridge(bridge).consumePrivilegedTransactions(privilegedCount, privilegedRollingHash);
         batches[batchNumber] = Batch(
             newStateRoot,
@@ -141,6 +165,23 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         );
     }
 
+    /// @dev The batch's data commitment: its blobs' versioned hashes (recorded) hashed, or the
+    /// validium's commitment.
+    function _recordData(uint256 batchNumber, bytes32 validiumDataCommitment) internal returns (bytes32) {
+        if (validium) {
+            require(blobhash(0) == bytes32(0), "OnChainProposer: a validium commit carries no blobs");
+            require(validiumDataCommitment != bytes32(0), "OnChainProposer: data commitment is zero");
+            return validiumDataCommitment;
+        }
+        require(validiumDataCommitment == bytes32(0), "OnChainProposer: not a validium");
+        bytes32[] storage hashes = _batchBlobHashes[batchNumber];
+        for (uint256 i = 0; blobhash(i) != bytes32(0); i++) {
+            hashes.push(blobhash(i));
+        }
+        require(hashes.length > 0, "OnChainProposer: the commit carries no blobs");
+        return keccak256(abi.encodePacked(hashes));
+    }
+
     /// @notice The public inputs of committed batch `batchNumber`, nine 32-byte words: the L2
     /// chain id, the batch number, the state roots before and after it, its messages root, the
     /// bridge's privileged rolling hash before and after it, its last block's hash and the
@@ -158,7 +199,7 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
             previous.privilegedRollingHash,
             batch.privilegedRollingHash,
             batch.lastBlockHash,
-            _dataCommitment(batchNumber)
+            batchDataCommitment[batchNumber]
         );
     }
 
@@ -200,6 +241,8 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         );
         for (uint256 n = fromBatch; n <= lastCommittedBatch; n++) {
             delete batches[n];
+            delete batchDataCommitment[n];
+            delete _batchBlobHashes[n];
         }
         lastCommittedBatch = fromBatch - 1;
         emit BatchesReverted(fromBatch);
@@ -209,12 +252,6 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
     function setAttester(address attester, bool allowed) external onlyOwner {
         attesters[attester] = allowed;
         emit AttesterSet(attester, allowed);
-    }
-
-    /// @dev The batch's data commitment (the blobs' versioned hashes once the commit carries
-    /// blobs); zero until then.
-    function _dataCommitment(uint256) internal pure returns (bytes32) {
-        return bytes32(0);
     }
 
     /// @dev The signer of `digest` in a 65-byte r ++ s ++ v signature; zero when invalid.

@@ -1,6 +1,7 @@
 """The ``ethrex l2`` command line: the sequencer node (the default), ``--dev`` (an L1 dev
 chain, the contracts and the L2 in one process), ``deploy``, ``prover`` (a prover client of
-the sequencer's proof coordinator) and the user's commands ``deposit``, ``withdraw``,
+the sequencer's proof coordinator), ``revert-batch``, ``reconstruct`` (the L2 rebuilt from L1
+and the published batch data) and the user's commands ``deposit``, ``withdraw``,
 ``claim-withdrawal`` and ``balance``.
 
 ``ethrex.cli`` hands ``ethrex l2 ...`` here; the node itself is wired by ``ethrex.node``.
@@ -27,7 +28,7 @@ from ethrex.l2.sequencer.committer import BatchPolicy
 DEFAULT_L1_RPC = "http://127.0.0.1:8545"
 DEFAULT_L2_RPC = f"http://127.0.0.1:{DEFAULT_L2_PORT}"
 USER_COMMANDS = ("deploy", "prover", "revert-batch", "deposit", "withdraw", "claim-withdrawal",
-                 "balance")
+                 "balance", "reconstruct")
 
 
 def _hex_bytes(text: str, size: int, what: str) -> bytes:
@@ -126,6 +127,10 @@ def l2_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch.max-blocks", dest="batch_max_blocks", type=int, default=1000)
     p.add_argument("--batch.max-bytes", dest="batch_max_bytes", type=int, default=120_000,
                    help="RLP bytes of a batch's blocks (default 120000: one blob)")
+    p.add_argument("--validium", action="store_true",
+                   help="batches commit to data this node keeps (served by "
+                        "ethrex_getBatchData) instead of carrying it in blobs; the proposer "
+                        "must be deployed with --validium (the deployment file says so)")
     p.add_argument("--l1.confirmations", dest="confirmations", type=int, default=2,
                    help="L1 blocks on top of a deposit's before the L2 includes it")
     p.add_argument("--l1.poll", dest="l1_poll", type=_ms, default=1.0,
@@ -149,6 +154,8 @@ def l2_parser() -> argparse.ArgumentParser:
     d.add_argument("--owner", type=_address, help="L1 owner of the contracts (default: the "
                    "deployer)")
     d.add_argument("--l2.chain-id", dest="l2_chain_id", type=int, default=L2_CHAIN_ID)
+    d.add_argument("--validium", action="store_true",
+                   help="batches commit to data kept off L1 rather than carry blobs")
     d.add_argument("--out", type=Path, help="write the deployment (JSON) to this file")
     d.add_argument("--proofs", type=_proof_types, default=("exec",),
                    help="the proof types verifyBatch requires, comma-separated: "
@@ -176,6 +183,29 @@ def l2_parser() -> argparse.ArgumentParser:
     rv.add_argument("--private-key", dest="key", type=_key, required=True,
                     help="the sequencer's L1 key")
     rv.add_argument("batch", type=int, help="the first batch to revert (it and every later one)")
+
+    r = sub.add_parser("reconstruct", help="rebuild the L2 chain from the batches committed "
+                       "on L1 and their published data (blobs, or a validium's kept data)")
+    r.add_argument("--l1.rpc", dest="l1_rpc", default=DEFAULT_L1_RPC)
+    r.add_argument("--deployment", type=Path, help="the deployment file (for the proposer "
+                   "and the L2 chain id)")
+    r.add_argument("--proposer", type=_address, help="the L1 OnChainProposer (proxy) address")
+    r.add_argument("--l2.chain-id", dest="l2_chain_id", type=int, default=None)
+    r.add_argument("--datadir", required=True,
+                   help="where to write the L2 chain (`ethrex l2 --datadir` starts from it); "
+                        "a datadir rebuilt before is continued")
+    source = r.add_mutually_exclusive_group(required=True)
+    source.add_argument("--blobs", type=Path, help="a directory of blob files "
+                        "(0x<versioned hash>.blob) and validium data files "
+                        "(0x<commitment>.data), as a sequencer keeps them in "
+                        "DATADIR/batch-data")
+    source.add_argument("--from-l2", dest="from_l2",
+                        help="an L2 node's RPC URL serving ethrex_getBatchData")
+    source.add_argument("--from-l1-engine", dest="from_l1_engine",
+                        help="an L1 node's Engine API URL (engine_getBlobs: the blobs it still "
+                             "keeps); with --l1.jwt-secret")
+    r.add_argument("--l1.jwt-secret", dest="l1_jwt_secret", type=Path,
+                   help="the L1 node's Engine API JWT secret file (hex)")
 
     dep = sub.add_parser("deposit", help="deposit ether from L1 to L2")
     dep.add_argument("--l1.rpc", dest="l1_rpc", default=DEFAULT_L1_RPC)
@@ -215,6 +245,7 @@ def sequencer_config(args: argparse.Namespace,
     """The sequencer's configuration and L2 chain id from ``ethrex l2``'s flags, or from a
     ``deployment`` and ``key`` (``--dev``)."""
     bridge, proposer, chain_id = args.bridge, args.proposer, args.l2_chain_id
+    validium = args.validium
     committer_key = key or args.committer_key
     if args.deployment is not None and deployment is None:
         deployment = Deployment.read(args.deployment)
@@ -222,6 +253,7 @@ def sequencer_config(args: argparse.Namespace,
         bridge = bridge or bytes.fromhex(deployment.bridge[2:])
         proposer = proposer or bytes.fromhex(deployment.on_chain_proposer[2:])
         chain_id = chain_id if chain_id is not None else deployment.l2_chain_id
+        validium = validium or deployment.validium
     missing = [flag for flag, value in (("--bridge", bridge), ("--proposer", proposer),
                                         ("--committer.key", committer_key))
                if value is None]
@@ -234,8 +266,8 @@ def sequencer_config(args: argparse.Namespace,
         coinbase=args.coinbase, block_time=args.block_time, confirmations=args.confirmations,
         l1_poll=args.l1_poll, bump_after=args.bump_after,
         policy=BatchPolicy(args.batch_max_blocks, args.batch_max_bytes, args.batch_max_age),
-        http_addr=args.http_addr, http_port=args.http_port, proof_addr=args.proof_addr,
-        proof_port=args.proof_port, proof_lease=args.proof_lease,
+        http_addr=args.http_addr, http_port=args.http_port, validium=validium,
+        proof_addr=args.proof_addr, proof_port=args.proof_port, proof_lease=args.proof_lease,
         exec_prover=(args.exec_prover or args.dev) and not args.no_exec_prover,
         wrong_state_root_batch=args.wrong_state_root_batch)
     return config, chain_id if chain_id is not None else L2_CHAIN_ID
@@ -261,7 +293,8 @@ async def _run_command(args: argparse.Namespace) -> None:
         async with EthClient(args.l1_rpc) as l1:
             sender = TxSender(l1, args.key)
             result = await deploy(sender, args.sequencer or sender.address, args.owner,
-                                  args.l2_chain_id, args.proofs, tuple(args.attesters))
+                                  args.l2_chain_id, args.validium, args.proofs,
+                                  tuple(args.attesters))
         print_deployment(result)
         if args.out is not None:
             result.write(args.out)
@@ -304,9 +337,9 @@ async def _run_command(args: argparse.Namespace) -> None:
 def print_deployment(d: Deployment) -> None:
     print(f"CommonBridge     {d.bridge}\nOnChainProposer  {d.on_chain_proposer}\n"
           f"owner {d.owner}, sequencer {d.sequencer}, L1 chain {d.l1_chain_id}, "
-          f"L2 chain {d.l2_chain_id}, deployed at L1 block {d.deployed_at_block}; proofs "
-          f"{','.join(d.proofs)}{' attesters ' + ','.join(d.attesters) if d.attesters else ''}",
-          flush=True)
+          f"L2 chain {d.l2_chain_id}, deployed at L1 block {d.deployed_at_block}"
+          f"{', validium' if d.validium else ''}; proofs {','.join(d.proofs)}"
+          f"{' attesters ' + ','.join(d.attesters) if d.attesters else ''}", flush=True)
 
 
 def run_command(args: argparse.Namespace) -> int:

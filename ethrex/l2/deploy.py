@@ -6,7 +6,8 @@ initialize them first): the ``CommonBridge`` and ``OnChainProposer`` implementat
 ERC-1967 proxy for each (``initialize(owner, proposer)`` and ``initialize(owner, sequencer,
 bridge, genesis state root, l2 chain id, required proof types, attesters)``). The proposer's
 batch 0 is the L2 genesis of ``l2_chain_id``; which proofs verify a batch (exec, attested or
-both) is fixed here.
+both) is fixed here. A validium deployment (``validium``) then sets the proposer's
+``validium`` flag: batches carry a commitment to data kept off L1 instead of blobs.
 """
 
 import json
@@ -42,6 +43,7 @@ class Deployment:
     l2_chain_id: int
     deployed_at_block: int
     genesis_state_root: str
+    validium: bool = False
     proofs: tuple[str, ...] = ("exec",)  # the proof types verifyBatch requires
     attesters: tuple[str, ...] = ()
 
@@ -64,7 +66,8 @@ def _hex(value: bytes) -> str:
 
 
 async def deploy(sender: TxSender, sequencer: bytes, owner: bytes | None = None,
-                 l2_chain_id: int = L2_CHAIN_ID, proofs: tuple[str, ...] = ("exec",),
+                 l2_chain_id: int = L2_CHAIN_ID, validium: bool = False,
+                 proofs: tuple[str, ...] = ("exec",),
                  attesters: tuple[bytes, ...] = ()) -> Deployment:
     """Deploy and initialize the L1 contracts; ``owner`` defaults to the deployer. ``proofs``
     names the proof types a batch needs (``ethrex.l2.prover.backends.BACKENDS``); attested
@@ -79,6 +82,10 @@ async def deploy(sender: TxSender, sequencer: bytes, owner: bytes | None = None,
     client = sender.client
     me = sender.address
     owner = owner or me
+    if validium and owner != me:
+        raise DeployError("a validium deployment sets the proposer's validium flag as its "
+                          "owner: deploy with the owner's key (and --owner later by "
+                          "transferring ownership)")
     nonce = await client.nonce(me, "latest")
     if await client.nonce(me, "pending") != nonce:
         raise DeployError(f"the deployer 0x{me.hex()} has pending transactions: the contract "
@@ -104,6 +111,8 @@ async def deploy(sender: TxSender, sequencer: bytes, owner: bytes | None = None,
             raise DeployError(f"expected a contract at 0x{address.hex()}, the receipt says "
                               f"{created}: did another transaction use the deployer's nonce?")
         first_block = first_block or mined.block_number
+    if validium:
+        await sender.send(proposer, encode_call("setValidium(bool)", True))
     deployed = await client.eth_call(bridge, encode_call("deployedAtBlock()"))
     return Deployment(
         bridge=_hex(bridge), on_chain_proposer=_hex(proposer),
@@ -111,6 +120,6 @@ async def deploy(sender: TxSender, sequencer: bytes, owner: bytes | None = None,
         owner=_hex(owner), sequencer=_hex(sequencer), l1_chain_id=await sender.chain_id(),
         l2_chain_id=l2_chain_id,
         deployed_at_block=int.from_bytes(deployed, "big") if deployed else first_block,
-        genesis_state_root=_hex(root), proofs=tuple(proofs),
+        genesis_state_root=_hex(root), validium=validium, proofs=tuple(proofs),
         attesters=tuple(_hex(a) for a in attesters))
 

@@ -21,7 +21,13 @@ from ethrex.l2.prover.client import ProverClient, run_prover
 from ethrex.l2.rpc import L2Context, l2_handlers
 from ethrex.l2.sender import TxSender
 from ethrex.l2.sequencer.block_producer import run_block_producer
-from ethrex.l2.sequencer.committer import BatchPolicy, Committer, Sealer, run_committer
+from ethrex.l2.sequencer.committer import (
+    BatchFiles,
+    BatchPolicy,
+    Committer,
+    Sealer,
+    run_committer,
+)
 from ethrex.l2.sequencer.l1_watcher import L1Watcher, run_l1_watcher
 from ethrex.l2.sequencer.proof_coordinator import ProofCoordinator
 from ethrex.l2.sequencer.proof_sender import ProofSender, run_proof_sender
@@ -33,6 +39,7 @@ log = logging.getLogger("ethrex.l2")
 
 DEFAULT_L2_PORT = 1729
 DEFAULT_PROOF_PORT = 3900
+BATCH_DATA_DIR = "batch-data"  # the published data of each batch (blobs, validium data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,7 @@ class SequencerConfig:
     proof_lease: float = 60.0  # seconds a prover has for a batch before another gets it
     exec_prover: bool = False  # run an exec prover in the sequencer (development)
     wrong_state_root_batch: int = 0  # a test hook: commit this batch with a wrong state root
+    validium: bool = False  # batches commit to data kept here rather than carry blobs
 
 
 async def serve_l2(ctx: NodeContext, config: SequencerConfig, stop: asyncio.Event) -> None:
@@ -92,7 +100,8 @@ async def serve_l2(ctx: NodeContext, config: SequencerConfig, stop: asyncio.Even
                 return bool(out) and int.from_bytes(out, "big") == 1
 
             coordinator = ProofCoordinator(ctx.chain, rollup, ctx.executor, config.proof_addr,
-                                           config.proof_port, config.proof_lease, is_attester)
+                                           config.proof_port, config.proof_lease, is_attester,
+                                           config.validium)
             try:
                 await coordinator.start()
             except OSError as exc:
@@ -107,7 +116,8 @@ async def serve_l2(ctx: NodeContext, config: SequencerConfig, stop: asyncio.Even
                     group.create_task(run_l1_watcher(watcher)),
                     group.create_task(run_committer(
                         Committer(sealer, committer, ctx.executor, config.proposer,
-                                  config.wrong_state_root_batch),
+                                  BatchFiles(Path(ctx.datadir or ".") / BATCH_DATA_DIR),
+                                  config.validium, config.wrong_state_root_batch),
                         config.l1_poll)),
                     group.create_task(run_proof_sender(
                         ProofSender(verifier, rollup, ctx.executor, config.proposer),

@@ -13,7 +13,9 @@ Nine 32-byte words (big-endian numbers; ``abi.encode`` of nine static values in 
 | 5    | ``previous_rolling_hash``      | ``batches[n - 1].privilegedRollingHash``        |
 | 6    | ``rolling_hash``               | ``batches[n].privilegedRollingHash``            |
 | 7    | ``last_block_hash``            | ``batches[n].lastBlockHash``                    |
-| 8    | ``data_commitment``            | the batch's data commitment (zero until blobs)  |
+| 8    | ``data_commitment``            | ``batchDataCommitment[n]``: keccak256 of the    |
+|      |                                | blobs' versioned hashes (a validium: of its     |
+|      |                                | payload), ``batch_data.data_commitment``        |
 
 A prover computes them by re-executing the batch from its witness (``ethrex.l2.prover``); the
 proposer builds them from what was committed; a proof is valid for a batch when both agree.
@@ -27,7 +29,6 @@ from ethrex.primitives import keccak256
 
 WORDS = 9
 SIZE = 32 * WORDS
-ZERO_COMMITMENT = bytes(32)  # the data commitment until the commit carries blobs
 
 
 class MalformedInputs(ValueError):
@@ -46,7 +47,7 @@ class PublicInputs:
     previous_rolling_hash: bytes
     rolling_hash: bytes
     last_block_hash: bytes
-    data_commitment: bytes = ZERO_COMMITMENT
+    data_commitment: bytes
 
     def encode(self) -> bytes:
         out = b"".join(v.to_bytes(32, "big") if isinstance(v, int) else v for v in astuple(self))
@@ -67,10 +68,10 @@ class PublicInputs:
 
 
 def batch_inputs(chain_id: int, commitment: BatchCommitment, initial_state_root: bytes,
-                 previous_rolling_hash: bytes,
-                 data_commitment: bytes = ZERO_COMMITMENT) -> PublicInputs:
+                 previous_rolling_hash: bytes, data_commitment: bytes) -> PublicInputs:
     """The public inputs of the batch ``commitment`` describes, which starts from
-    ``initial_state_root`` and the bridge's ``previous_rolling_hash``."""
+    ``initial_state_root`` and the bridge's ``previous_rolling_hash``, its published data
+    committed to by ``data_commitment``."""
     return PublicInputs(chain_id, commitment.number, initial_state_root, commitment.state_root,
                         commitment.messages_root, previous_rolling_hash,
                         commitment.privileged_rolling_hash, commitment.last_block_hash,

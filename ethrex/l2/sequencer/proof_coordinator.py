@@ -5,7 +5,7 @@ Provers (``ethrex l2 prover``, any number, of any backend) connect over TCP
 committed, unverified batch that has no stored proof of type B and is not leased to another
 prover of B: its blocks, its execution witness (``record_witness`` over the L2's archive
 state) and the public inputs the sequencer expects (``batch_inputs`` of its stored
-commitment). The lease ends after ``lease`` seconds, so the batch of a prover that died goes to
+commitment, with the commitment to the data it published, ``batch_data.data_commitment``). The lease ends after ``lease`` seconds, so the batch of a prover that died goes to
 the next one that asks. A returned proof is checked (an exec proof must be the expected inputs,
 an attestation must be signed by an attester the L1 proposer knows), stored durably in the
 rollup store, and only then acknowledged; ``proof_sender`` sends stored proofs to L1 in order.
@@ -36,6 +36,7 @@ from ethrex.l2.prover.protocol import (
     hex_field,
     int_field,
 )
+from ethrex.l2.rollup.batch_data import data_commitment
 from ethrex.l2.rollup.inputs import PublicInputs, batch_inputs
 from ethrex.l2.rollup.privileged import ZERO_HASH
 from ethrex.l2.sequencer.loop import L1_FAILURES
@@ -53,8 +54,9 @@ class ProofCoordinator:
 
     def __init__(self, chain: Blockchain, rollup: RollupStore, executor: Executor,
                  host: str, port: int, lease: float,
-                 is_attester: Callable[[bytes], Awaitable[bool]]) -> None:
+                 is_attester: Callable[[bytes], Awaitable[bool]], validium: bool = False) -> None:
         self.chain, self.rollup, self.executor = chain, rollup, executor
+        self.validium = validium
         self.host, self.port, self.lease = host, port, lease
         self.is_attester = is_attester
         self.leases: dict[tuple[int, int], float] = {}  # (batch, proof type) -> lease end
@@ -159,9 +161,9 @@ class ProofCoordinator:
             raise LookupError(f"the parent of batch {number} is not stored")
         previous_rolling = previous.commitment.privileged_rolling_hash if previous else ZERO_HASH
         job = ProverInput(number, tuple(blocks), record_witness(self.chain, blocks),
-                          previous_rolling)
+                          previous_rolling, self.validium)
         expected = batch_inputs(self.chain.config.chain_id, c, parent.state_root,
-                                previous_rolling, job.data_commitment)
+                                previous_rolling, data_commitment(blocks, self.validium))
         return job.encode(), expected
 
     async def _proof(self, number: int, proof_type: int, proof: bytes) -> dict[str, Any]:

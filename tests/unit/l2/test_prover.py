@@ -20,6 +20,11 @@ from ethrex.l2.prover.backends import ATTESTED, EXEC, attestation, attestation_s
 from ethrex.l2.prover.client import ProverClient
 from ethrex.l2.prover.program import ProverInput, batch_public_inputs
 from ethrex.l2.rollup.batch import batch_commitment
+from ethrex.l2.rollup.batch_data import (
+    batch_blob_versioned_hashes,
+    data_commitment,
+    encode_payload,
+)
 from ethrex.l2.rollup.hooks import L2Hooks
 from ethrex.l2.rollup.inputs import SIZE, MalformedInputs, PublicInputs, batch_inputs
 from ethrex.l2.rollup.privileged import ZERO_HASH
@@ -53,7 +58,8 @@ def _job(ctx: NodeContext, rollup: RollupStore) -> tuple[ProverInput, PublicInpu
     receipts = [store.get_receipts(b.header.hash()) or [] for b in blocks]
     commitment = batch_commitment(1, blocks, receipts, ZERO_HASH)
     job = ProverInput(1, tuple(blocks), record_witness(ctx.chain, blocks), ZERO_HASH)
-    return job, batch_inputs(CHAIN_ID, commitment, genesis.state_root, ZERO_HASH), blocks
+    return job, batch_inputs(CHAIN_ID, commitment, genesis.state_root, ZERO_HASH,
+                             data_commitment(blocks)), blocks
 
 
 def test_stateless_re_execution_gives_the_committed_public_inputs(l2: tuple) -> None:
@@ -71,7 +77,11 @@ def test_stateless_re_execution_gives_the_committed_public_inputs(l2: tuple) -> 
     assert data[:32] == CHAIN_ID.to_bytes(32, "big") and data[32:64] == (1).to_bytes(32, "big")
     assert data[64:96] == ctx.chain.store.get_header_by_number(0).state_root
     assert data[96:128] == blocks[-1].header.state_root
-    assert data[224:256] == blocks[-1].header.hash() and data[256:] == bytes(32)
+    assert data[224:256] == blocks[-1].header.hash()
+    # the data commitment: keccak256 of the versioned hashes of the blobs carrying the blocks
+    assert data[256:] == keccak256(b"".join(batch_blob_versioned_hashes(blocks)))
+    validium = batch_public_inputs(replace(decoded, validium=True), ctx.chain.config)
+    assert validium == replace(inputs, data_commitment=keccak256(encode_payload(blocks)))
     assert PublicInputs.decode(data) == inputs
     with pytest.raises(MalformedInputs):
         PublicInputs.decode(data[:-1])
