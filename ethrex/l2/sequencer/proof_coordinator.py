@@ -5,10 +5,11 @@ Provers (``ethrex l2 prover``, any number, of any backend) connect over TCP
 committed, unverified batch that has no stored proof of type B and is not leased to another
 prover of B: its blocks, its execution witness (``record_witness`` over the L2's archive
 state) and the public inputs the sequencer expects (``batch_inputs`` of its stored
-commitment, with the commitment to the data it published, ``batch_data.data_commitment``). The lease ends after ``lease`` seconds, so the batch of a prover that died goes to
-the next one that asks. A returned proof is checked (an exec proof must be the expected inputs,
-an attestation must be signed by an attester the L1 proposer knows), stored durably in the
-rollup store, and only then acknowledged; ``proof_sender`` sends stored proofs to L1 in order.
+commitment, with the commitment to the data it published, ``batch_data.data_commitment``).
+The lease ends after ``lease`` seconds, so the batch of a prover that died goes to the next
+one that asks. A returned proof is checked (an exec proof must be the expected inputs, an
+attestation must be signed by an attester the L1 proposer knows), stored durably in the rollup
+store, and only then acknowledged; ``proof_sender`` sends stored proofs to L1 in order.
 """
 
 import asyncio
