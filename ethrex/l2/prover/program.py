@@ -9,7 +9,8 @@ checks every block against its header, state root included, then computes what t
 commits to (``batch_commitment``), the commitment to its published data from the same blocks
 (``batch_data.data_commitment``: the blobs' versioned hashes, or the validium's payload hash;
 this ties what L1 recorded with BLOBHASH to the executed blocks) and its ``PublicInputs``.
-A witness that lacks a node, a code or a header raises ``InvalidWitness`` (``MissingWitnessNode`` ...): never a wrong root.
+A witness that lacks a node, a code or a header raises ``InvalidWitness``
+(``MissingWitnessNode`` ...): never a wrong root.
 """
 
 from dataclasses import dataclass
