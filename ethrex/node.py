@@ -522,6 +522,7 @@ def main_error(exc: EthrexError) -> int:
 # -- the L2 -----------------------------------------------------------------------------------
 
 L2_DEV_SEQUENCER = 9  # the dev account that deploys, owns and sequences
+L2_DEV_ATTESTER = 8  # the dev account whose attestations L1 accepts (--proofs ...attested)
 DEPLOYMENT_FILE = "deployment.json"
 
 
@@ -637,8 +638,9 @@ def run_l2_dev(args: argparse.Namespace) -> int:
 
 
 async def _dev_deployment(l1_url: str, key: bytes, chain_id: int, datadir: Path,
-                          validium: bool) -> Deployment:
-    """The contracts on the dev L1: deployed once, then read from the datadir."""
+                          validium: bool, proofs: tuple[str, ...]) -> Deployment:
+    """The contracts on the dev L1: deployed once, then read from the datadir. Attested
+    proofs are signed by dev account ``L2_DEV_ATTESTER``."""
     path = datadir / DEPLOYMENT_FILE
     async with EthClient(l1_url) as l1:
         if path.exists():
@@ -646,8 +648,9 @@ async def _dev_deployment(l1_url: str, key: bytes, chain_id: int, datadir: Path,
             if await l1.code(bytes.fromhex(deployment.bridge[2:])):
                 return deployment
         sender = TxSender(l1, key, bump_after=5.0)
+        attesters = (dev_accounts()[L2_DEV_ATTESTER][0],) if "attested" in proofs else ()
         deployment = await deploy(sender, sender.address, l2_chain_id=chain_id,
-                                  validium=validium)
+                                  validium=validium, proofs=proofs, attesters=attesters)
     deployment.write(path)
     return deployment
 
@@ -667,7 +670,8 @@ async def _serve_l2_dev(l1_ctx: NodeContext, l2_ctx: NodeContext, args: argparse
         async with asyncio.TaskGroup() as group:
             producer = group.create_task(run_dev_producer(l1_ctx, args.dev_l1_period))
             address, key = dev_accounts()[L2_DEV_SEQUENCER]
-            deployment = await _dev_deployment(l1_url, key, chain_id, datadir, args.validium)
+            deployment = await _dev_deployment(l1_url, key, chain_id, datadir, args.validium,
+                                               args.proofs)
             print(f"ethrex l2 --dev: CommonBridge {deployment.bridge}, OnChainProposer "
                   f"{deployment.on_chain_proposer} (owner and sequencer: dev account "
                   f"{L2_DEV_SEQUENCER}, 0x{address.hex()}); L2 chain id {chain_id}; "

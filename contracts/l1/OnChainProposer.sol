@@ -11,14 +11,19 @@ import {IOnChainProposer} from "./IOnChainProposer.sol";
 /// @notice The sequencer commits batches of L2 blocks strictly in order: the state root after
 /// them, the root of the L2-to-L1 messages they sent and the bridge's rolling hash after the
 /// privileged transactions they included (checked against the bridge, which then counts them
-/// as consumed). A committed batch becomes verified by `verifyBatch`; withdrawals are claimed
-/// only from verified batches. Each batch's data (its blocks, compressed: docs/l2.md) is
+/// as consumed). Withdrawals are claimed only from verified batches. Each batch's data (its blocks, compressed: docs/l2.md) is
 /// published as EIP-4844 blobs of the commit transaction, whose versioned hashes `commitBatch`
 /// records (BLOBHASH); a validium deployment publishes no blobs and records a commitment to
 /// the data the sequencer keeps. Either way `batchDataCommitment` is the one word a proof of
-/// the batch ties to its data.
-/// @dev `verifyBatch` is an owner-only stand-in: proof verification replaces it. Behind an
-/// ERC-1967 proxy (UUPS): the owner upgrades it.
+/// the batch ties to its data. A committed batch becomes verified by `verifyBatch`, in order,
+/// once every proof type the deployment requires checks against the batch's public inputs
+/// (built here from what was committed, its data commitment included), so a batch whose
+/// proofs do not match blocks every batch after it until `revertBatches` replaces it.
+/// @dev Proof types (bit i of `requiredProofs`, `proofs[i]` of `verifyBatch`): 0 exec (the
+/// public inputs the sequencer's stateless re-execution produced, accepted only from the
+/// sequencer: a development backend), 1 attested (a secp256k1 signature of
+/// keccak256(public inputs) by a registered attester, the shape of a TEE). Behind an ERC-1967
+/// proxy (UUPS): the owner upgrades it.
 contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ownable2StepUpgradeable {
     struct Batch {
         bytes32 stateRoot;
@@ -53,6 +58,18 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         uint256 lastBlock
     );
     event BatchVerified(uint256 indexed batchNumber);
+    event AttesterSet(address indexed attester, bool allowed);
+    event BatchesReverted(uint256 indexed fromBatch);
+
+    uint256 public constant EXEC_PROOF = 0;
+    uint256 public constant ATTESTED_PROOF = 1;
+    uint256 public constant PROOF_TYPES = 2;
+    /// @notice Bit i set: `verifyBatch` requires a valid proof of type i.
+    uint256 public requiredProofs;
+    /// @notice The L2's chain id (the first word of the public inputs).
+    uint256 public l2ChainId;
+    /// @notice Signers whose attestations `verifyBatch` accepts.
+    mapping(address => bool) public attesters;
 
     modifier onlySequencer() {
         require(msg.sender == sequencer, "OnChainProposer: caller is not the sequencer");
@@ -63,16 +80,35 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         _disableInitializers();
     }
 
-    function initialize(address owner, address sequencer_, address bridge_, bytes32 genesisStateRoot)
-        external
-        initializer
-    {
+    function initialize(
+        address owner,
+        address sequencer_,
+        address bridge_,
+        bytes32 genesisStateRoot,
+        uint256 l2ChainId_,
+        uint256 requiredProofs_,
+        address[] calldata attesters_
+    ) external initializer {
         require(bridge_ != address(0), "OnChainProposer: bridge is the zero address");
         require(genesisStateRoot != bytes32(0), "OnChainProposer: genesis state root is zero");
+        require(
+            requiredProofs_ != 0 && requiredProofs_ < (1 << PROOF_TYPES),
+            "OnChainProposer: unknown proof types"
+        );
+        require(
+            requiredProofs_ & (1 << ATTESTED_PROOF) == 0 || attesters_.length > 0,
+            "OnChainProposer: attested proofs need an attester"
+        );
         __Ownable_init(owner);
         sequencer = sequencer_;
         bridge = bridge_;
         batches[0].stateRoot = genesisStateRoot;
+        l2ChainId = l2ChainId_;
+        requiredProofs = requiredProofs_;
+        for (uint256 i = 0; i < attesters_.length; i++) {
+            attesters[attesters_[i]] = true;
+            emit AttesterSet(attesters_[i], true);
+        }
     }
 
     /// @notice Choose, before the first commit, whether batches publish blobs or are a validium's.
@@ -146,12 +182,90 @@ contract OnChainProposer is IOnChainProposer, Initializable, UUPSUpgradeable, Ow
         return keccak256(abi.encodePacked(hashes));
     }
 
-    /// @notice Mark the next committed batch verified (stand-in for proof verification).
-    function verifyBatch(uint256 batchNumber) external onlyOwner {
+    /// @notice The public inputs of committed batch `batchNumber`, nine 32-byte words: the L2
+    /// chain id, the batch number, the state roots before and after it, its messages root, the
+    /// bridge's privileged rolling hash before and after it, its last block's hash and the
+    /// commitment to its data. A prover that re-executes the batch produces the same bytes.
+    function publicInputs(uint256 batchNumber) public view returns (bytes memory) {
+        require(batchNumber > 0 && batchNumber <= lastCommittedBatch, "OnChainProposer: batch not committed");
+        Batch storage previous = batches[batchNumber - 1];
+        Batch storage batch = batches[batchNumber];
+        return abi.encode(
+            l2ChainId,
+            batchNumber,
+            previous.stateRoot,
+            batch.stateRoot,
+            batch.messagesRoot,
+            previous.privilegedRollingHash,
+            batch.privilegedRollingHash,
+            batch.lastBlockHash,
+            batchDataCommitment[batchNumber]
+        );
+    }
+
+    /// @notice Verify the next committed batch with one proof per type (`proofs[i]` for type
+    /// i; empty for a type the deployment does not require).
+    function verifyBatch(uint256 batchNumber, bytes[] calldata proofs) external {
         require(batchNumber == lastVerifiedBatch + 1, "OnChainProposer: batch verified out of order");
-        require(batchNumber <= lastCommittedBatch, "OnChainProposer: batch not committed");
+        require(proofs.length == PROOF_TYPES, "OnChainProposer: one proof per type expected");
+        bytes memory inputs = publicInputs(batchNumber);
+        if (requiredProofs & (1 << EXEC_PROOF) != 0) {
+            require(msg.sender == sequencer, "OnChainProposer: exec proofs only from the sequencer");
+            require(
+                keccak256(proofs[EXEC_PROOF]) == keccak256(inputs),
+                "OnChainProposer: exec proof does not match the committed batch"
+            );
+        }
+        if (requiredProofs & (1 << ATTESTED_PROOF) != 0) {
+            require(
+                attesters[_signer(keccak256(inputs), proofs[ATTESTED_PROOF])],
+                "OnChainProposer: attestation is not from a registered attester"
+            );
+        }
         lastVerifiedBatch = batchNumber;
         emit BatchVerified(batchNumber);
+    }
+
+    /// @notice Drop the committed, unverified batches from `fromBatch` on, so the sequencer can
+    /// commit them again: a batch whose proofs cannot match what was committed holds back every
+    /// batch after it until it is replaced. `privilegedCountBefore` is how many privileged
+    /// transactions the batches before `fromBatch` included (the bridge checks it against the
+    /// previous batch's rolling hash and counts the rest as pending again).
+    function revertBatches(uint256 fromBatch, uint256 privilegedCountBefore) external onlySequencer {
+        require(
+            fromBatch > lastVerifiedBatch && fromBatch <= lastCommittedBatch,
+            "OnChainProposer: only committed, unverified batches are reverted"
+        );
+        ICommonBridge(bridge).revertConsumed(
+            privilegedCountBefore, batches[fromBatch - 1].privilegedRollingHash
+        );
+        for (uint256 n = fromBatch; n <= lastCommittedBatch; n++) {
+            delete batches[n];
+            delete batchDataCommitment[n];
+            delete _batchBlobHashes[n];
+        }
+        lastCommittedBatch = fromBatch - 1;
+        emit BatchesReverted(fromBatch);
+    }
+
+    /// @notice Allow or disallow an attester's signatures.
+    function setAttester(address attester, bool allowed) external onlyOwner {
+        attesters[attester] = allowed;
+        emit AttesterSet(attester, allowed);
+    }
+
+    /// @dev The signer of `digest` in a 65-byte r ++ s ++ v signature; zero when invalid.
+    function _signer(bytes32 digest, bytes calldata signature) internal pure returns (address) {
+        if (signature.length != 65) {
+            return address(0);
+        }
+        bytes32 r = bytes32(signature[0:32]);
+        bytes32 s = bytes32(signature[32:64]);
+        uint8 v = uint8(signature[64]);
+        if (uint256(s) > 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0) {
+            return address(0);  // EIP-2: the low-s form only
+        }
+        return ecrecover(digest, v, r, s);
     }
 
     /// @inheritdoc IOnChainProposer

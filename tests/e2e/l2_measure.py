@@ -1,7 +1,7 @@
 """The rollup's figures, measured against a running sequencer: L2 throughput (transfers/s and
 Mgas/s from the first transfer sent to the last one in a block), deposit latency (from the
-deposit's L1 receipt to the balance on L2) and the L1 gas of each batch's commit (and the
-stand-in verification), per batch and per L2 transaction. Used by
+deposit's L1 receipt to the balance on L2) and the L1 gas of each batch's commit (and of its
+verification with the sequencer's exec proof), per batch and per L2 transaction. Used by
 tests/e2e/test_l2_measure.py (a small run) and bench/l2.py.
 """
 
@@ -47,7 +47,7 @@ class L2Report:
             f"min {lat[0]:.2f}s, max {lat[-1]:.2f}s",
             f"commit cost: {len(commit)} batches, {statistics.mean(commit):.0f} L1 gas per "
             f"commit (min {min(commit)}, max {max(commit)}), {sum(commit) / max(txs, 1):.0f} "
-            f"L1 gas per L2 transaction ({txs} transactions); stand-in verify "
+            f"L1 gas per L2 transaction ({txs} transactions); exec-proof verify "
             f"{statistics.mean(b[3] for b in self.batches):.0f} gas per batch",
             f"blobs per commit: {[b[4] for b in self.batches]} (each 131,072 blob gas on top); "
             f"published data {sum(b[5] for b in self.batches) / max(txs, 1):.1f} bytes per "

@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -158,10 +158,13 @@ class DeploymentMismatch(L2ConfigError):
 
 
 class Committer:
-    """Commits sealed batches to the proposer at ``proposer`` on L1, in order."""
+    """Commits sealed batches to the proposer at ``proposer`` on L1, in order.
+    ``wrong_state_root_batch`` is a test hook (a faulty sequencer): that batch's first commit
+    carries a state root its blocks do not reach (0: none)."""
 
     def __init__(self, sealer: Sealer, sender: TxSender, executor: Executor,
-                 proposer: bytes, files: BatchFiles, validium: bool = False) -> None:
+                 proposer: bytes, files: BatchFiles, validium: bool = False,
+                 wrong_state_root_batch: int = 0) -> None:
         self.sealer = sealer
         self.files = files
         self.validium = validium
@@ -171,6 +174,7 @@ class Committer:
         self.proposer = proposer
         self.next = 1  # no batch before it waits for a commit
         self.checked = False
+        self.wrong_state_root_batch = wrong_state_root_batch
 
     async def check_deployment(self) -> None:
         """The proposer's batch 0 must be this chain's genesis."""
@@ -203,10 +207,28 @@ class Committer:
             self.next += 1
             record = self.rollup.get_batch(self.next)
         if record is None:
-            return False
+            return await self.check_l1_behind()
         if await self.commit(record):
             self.next += 1
         return True
+
+    async def check_l1_behind(self) -> bool:
+        """With nothing to commit: if L1 lost committed batches (a reorg, or batches reverted
+        with ``revertBatches``), mark them sealed again to commit them anew; True when it did."""
+        if self.next <= 1:
+            return False
+        on_l1 = await last_batch_on_l1(self.sender, self.proposer, "lastCommittedBatch()")
+        if on_l1 >= self.next - 1:
+            return False
+        await self._commit_again(on_l1, self.next - 1)
+        return True
+
+    async def _commit_again(self, on_l1: int, ours: int) -> None:
+        log.warning("L1 has batches up to %d, this sequencer committed up to %d (an L1 reorg, "
+                    "or batches reverted): committing again from batch %d", on_l1, ours,
+                    on_l1 + 1)
+        await _on_executor(self.executor, self.rollup.reopen, on_l1 + 1, ours, SEALED)
+        self.next = on_l1 + 1
 
     async def commit(self, record: BatchRecord) -> bool:
         """Commit ``record`` unless L1 has it; False when L1 turned out to be behind."""
@@ -216,12 +238,13 @@ class Committer:
             await _on_executor(self.executor, lambda: self.rollup.mark(number, status=COMMITTED))
             return True
         if on_l1 < number - 1:  # an L1 reorg dropped commits: they are sent again
-            log.warning("L1 has batches up to %d, this sequencer committed up to %d (an L1 "
-                        "reorg?): committing again from batch %d", on_l1, number - 1, on_l1 + 1)
-            await _on_executor(self.executor, self.rollup.reopen, on_l1 + 1, number - 1, SEALED)
-            self.next = on_l1 + 1
+            await self._commit_again(on_l1, number - 1)
             return False
         c = record.commitment
+        if number == self.wrong_state_root_batch:
+            log.warning("batch %d: committing a wrong state root (test hook)", number)
+            c = replace(c, state_root=keccak256(c.state_root))
+            self.wrong_state_root_batch = 0
         payload = await _on_executor(self.executor, self.payload, c)
         if self.validium:
             commitment = keccak256(payload)

@@ -1,8 +1,9 @@
-"""The committer and the verifier stand-in against a fake proposer: batches go to L1 once and
-in order, one that L1 already has (a commit mined just before a crash) is not sent again, and
-commits or verifications an L1 reorg dropped are sent again. Each commit carries the batch's
-blocks as blobs whose files the committer kept, or for a validium the commitment to the kept
-data."""
+"""The committer and the proof sender against a fake proposer: batches go to L1 once and in
+order, one that L1 already has (a commit mined just before a crash) is not sent again, commits
+or verifications an L1 reorg dropped are sent again, a batch is verified only once the proofs
+L1 requires are stored (and with them), and the faulty-sequencer test hook commits a wrong
+state root. Each commit carries the batch's blocks as blobs whose files the committer kept, or
+for a validium the commitment to the kept data."""
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +35,8 @@ from ethrex.l2.sequencer.committer import (
 )
 from ethrex.primitives import keccak256
 from ethrex.rpc.context import node_context
-from ethrex.l2.sequencer.verifier import Verifier
+from ethrex.l2.prover.backends import ATTESTED, EXEC
+from ethrex.l2.sequencer.proof_sender import VERIFY_BATCH, ProofSender
 from ethrex.l2.store import COMMITTED, VERIFIED, BatchRecord, RollupStore
 from ethrex.storage import Store
 
@@ -47,7 +49,10 @@ class FakeProposer:
     def __init__(self, genesis_root: bytes) -> None:
         self.genesis_root = genesis_root
         self.committed = self.verified = 0
+        self.required = 1 << EXEC
         self.calls: list[str] = []
+        self.proofs: dict[int, list[bytes]] = {}
+        self.state_roots: dict[int, bytes] = {}
         self.client = self
         self.validium = False
         self.data: dict[int, tuple[bytes, Blobs | None]] = {}  # batch -> (commitment, blobs)
@@ -57,6 +62,8 @@ class FakeProposer:
             return self.committed.to_bytes(32, "big")
         if data == encode_call("lastVerifiedBatch()"):
             return self.verified.to_bytes(32, "big")
+        if data == encode_call("requiredProofs()"):
+            return self.required.to_bytes(32, "big")
         if data == encode_call("validium()"):
             return int(self.validium).to_bytes(32, "big")
         assert data == encode_call("batches(uint256)", 0)
@@ -64,14 +71,16 @@ class FakeProposer:
 
     async def send(self, to: bytes, data: bytes, value: int = 0,
                    blobs: Blobs | None = None) -> Mined:
-        if data[:4] == selector("verifyBatch(uint256)"):
-            (number,) = decode(["uint256"], data[4:])
+        if data[:4] == selector(VERIFY_BATCH):
+            number, proofs = decode(["uint256", "bytes[]"], data[4:])
             assert number == self.verified + 1
             self.verified = number
+            self.proofs[number] = proofs
             self.calls.append(f"verify {number}")
         else:
-            (number,) = decode(["uint256"], data[4:36])
+            number, root = decode(["uint256", "uint256", "uint256", "bytes32"], data[4:132])[::3]
             assert number == self.committed + 1, f"commit {number} after {self.committed}"
+            self.state_roots[number] = root
             assert (blobs is None) == self.validium  # what commitBatch requires
             self.data[number] = (data[-32:], blobs)
             self.committed = number
@@ -79,8 +88,9 @@ class FakeProposer:
         return Mined(bytes([number]) * 32, 1, 150_000, {})
 
 
-def _setup(batches: int, files: BatchFiles, validium: bool = False
-           ) -> tuple[Committer, Verifier, FakeProposer, RollupStore, Any]:
+def _setup(batches: int, files: BatchFiles, validium: bool = False, proven: bool = True,
+           wrong_state_root_batch: int = 0
+           ) -> tuple[Committer, ProofSender, FakeProposer, RollupStore, Any]:
     """``batches`` sealed batches of one (empty) block each."""
     chain = Blockchain.open(Store.in_memory(), l2_genesis(), hooks=L2Hooks())
     rollup = RollupStore(chain.store)
@@ -91,11 +101,14 @@ def _setup(batches: int, files: BatchFiles, validium: bool = False
     for n in range(1, batches + 1):
         rollup.put_batch(BatchRecord(BatchCommitment(n, n, n, b"\x01" * 32, bytes(32), 0,
                                                      bytes(32), b"\x02" * 32), 1))
+        if proven:
+            rollup.put_proof(n, EXEC, b"exec proof %d" % n)
     l1 = FakeProposer(chain.store.get_header_by_number(0).state_root)  # type: ignore[union-attr]
     l1.validium = validium
     sealer = Sealer(chain, rollup, BatchPolicy())
-    return (Committer(sealer, l1, executor, PROPOSER, files, validium),  # type: ignore[arg-type]
-            Verifier(l1, rollup, executor, PROPOSER), l1, rollup, executor)  # type: ignore
+    return (Committer(sealer, l1, executor, PROPOSER, files,  # type: ignore[arg-type]
+                      validium, wrong_state_root_batch),
+            ProofSender(l1, rollup, executor, PROPOSER), l1, rollup, executor)  # type: ignore
 
 
 def _drain(step: Any) -> None:
@@ -154,6 +167,7 @@ def test_commits_and_verifications_lost_in_a_reorg_are_sent_again(tmp_path: Any)
     _drain(verifier.step)
     rollup.put_batch(BatchRecord(BatchCommitment(5, 5, 5, b"\x01" * 32, bytes(32), 0,
                                                  bytes(32), b"\x02" * 32), 1))
+    rollup.put_proof(5, EXEC, b"exec proof 5")
     l1.committed, l1.verified = 2, 1  # L1 went back
     l1.calls.clear()
     _drain(committer.step)
@@ -162,6 +176,33 @@ def test_commits_and_verifications_lost_in_a_reorg_are_sent_again(tmp_path: Any)
     _drain(verifier.step)
     assert l1.calls[3:] == ["verify 2", "verify 3", "verify 4", "verify 5"]
     assert [r.status for r in rollup.batches()] == [VERIFIED] * 5
+    executor.shutdown()
+
+
+def test_a_batch_is_verified_once_its_required_proofs_are_stored(tmp_path: Any) -> None:
+    committer, verifier, l1, rollup, executor = _setup(2, BatchFiles(tmp_path), proven=False)
+    l1.required = 1 << EXEC | 1 << ATTESTED
+    _drain(committer.step)
+    _drain(verifier.step)
+    assert l1.verified == 0
+    rollup.put_proof(1, EXEC, b"exec")
+    _drain(verifier.step)
+    assert l1.verified == 0  # the attestation is missing
+    rollup.put_proof(1, ATTESTED, b"signature")
+    rollup.put_proof(2, ATTESTED, b"signature 2")
+    _drain(verifier.step)
+    assert l1.verified == 1 and l1.proofs[1] == [b"exec", b"signature"]  # 2 lacks exec
+    assert [r.status for r in rollup.batches()] == [VERIFIED, COMMITTED]
+    executor.shutdown()
+
+
+def test_the_faulty_sequencer_hook_commits_a_wrong_state_root(tmp_path: Any) -> None:
+    committer, _, l1, rollup, executor = _setup(3, BatchFiles(tmp_path),
+                                                wrong_state_root_batch=2)
+    _drain(committer.step)
+    assert l1.state_roots[1] == l1.state_roots[3] == b"\x01" * 32
+    assert l1.state_roots[2] not in (b"\x01" * 32, bytes(32))
+    assert rollup.get_batch(2).commitment.state_root == b"\x01" * 32  # type: ignore[union-attr]
     executor.shutdown()
 
 
