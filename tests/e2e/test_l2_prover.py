@@ -2,8 +2,10 @@
 and ``ethrex l2 prover`` subprocesses talking over loopback TCP:
 
 - a deployment that requires exec AND attested proofs: an exec prover and an attested prover
-  (two processes) prove batches with deposits, transfers, a contract call and withdrawals;
-  L1 verifies them (``ethrex --dev``, then anvil), and a withdrawal is claimed. Forged proofs
+  (two processes) prove 20 batches with deposits, transfers, contract calls and withdrawals,
+  committed with their data in blobs; L1 verifies them (``ethrex --dev``, then anvil), the
+  withdrawals are claimed, and ``ethrex l2 reconstruct`` rebuilds the L2 from those blobs
+  to the committed roots. Forged proofs
   are refused on L1 (an unregistered signer, tampered inputs, a tampered exec proof, an exec
   proof from someone else) and by the coordinator (a prover with an unregistered key);
 - a faulty sequencer (the ``--test.wrong-state-root`` hook) commits a wrong state root: its
@@ -16,6 +18,7 @@ and ``ethrex l2 prover`` subprocesses talking over loopback TCP:
 
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +41,7 @@ from tests.e2e.test_l2_bridge import _abi, _send
 ATTESTER_KEY = "0x" + "a7" * 32
 FORGER_KEY = "0x" + "f0" * 32
 ATTESTER = Account.from_key(ATTESTER_KEY).address
+BATCHES = 20  # the figure: committed with blobs, proven twice, verified, rebuilt
 
 
 def _proposer(l1: Web3, deployment: dict[str, Any]) -> Any:
@@ -90,7 +94,7 @@ def _forgeries_are_refused(l1: Web3, proposer: Any, sequencer_address: str) -> N
 
 
 @pytest.mark.parametrize("l1_kind", ["ethrex", "anvil"])
-def test_exec_and_attested_provers_verify_batches(l1_kind: str) -> None:
+def test_exec_and_attested_provers_verify_batches(l1_kind: str, tmp_path: Path) -> None:
     user = Account.from_key(DEV_KEYS[1])
     deploy_args = ("--proofs", "exec,attested", "--attester", ATTESTER)
     with l1_node(l1_kind) as l1_url, \
@@ -131,10 +135,23 @@ def test_exec_and_attested_provers_verify_batches(l1_kind: str) -> None:
                 second = _withdraw(node, DEV_KEYS[1], "0.5")
                 proof = wait_for("the last withdrawal's batch", lambda: node.rpc().call(
                     "ethrex_getWithdrawalProof", second), 60)[0]
-                last = int(proof["batchNumber"], 16)
-                assert last >= 3
+                assert int(proof["batchNumber"], 16) >= 3
+                # more batches, each with a transfer, some with a deposit or a contract call,
+                # until 20 are committed with blobs; all of them proven and verified
+                for n in range(4 * BATCHES):
+                    if proposer.functions.lastCommittedBatch().call() >= BATCHES:
+                        break
+                    if n % 5 == 0:
+                        _deposit(l1_url, node, DEV_KEYS[1], "0.01")
+                    if n % 3 == 0:
+                        _send(l2, user, store.functions.set(n).build_transaction(
+                            {"from": user.address}))
+                    _send(l2, user, {"to": Account.create().address, "value": ETHER // 100})
+                    time.sleep(1)
+                last = proposer.functions.lastCommittedBatch().call()
+                assert last >= BATCHES
                 wait_for(f"batch {last} verified",
-                         lambda: _batch_status(node, last) == "verified", 90)
+                         lambda: _batch_status(node, last) == "verified", 240)
                 assert all(p.alive() for p in running)
         assert proposer.functions.lastVerifiedBatch().call() >= last
         # each verification carried the exec proof (the committed inputs) and an attestation
@@ -159,6 +176,23 @@ def test_exec_and_attested_provers_verify_batches(l1_kind: str) -> None:
             fee = receipt["gasUsed"] * receipt["effectiveGasPrice"]
             assert l1.eth.get_balance(user.address, receipt["blockNumber"]) == \
                 before + amount - fee
+        # the blobs of those batches alone rebuild the L2, batch by batch, to the roots that
+        # L1 committed and verified
+        rebuilt = tmp_path / "rebuilt"
+        out = ethrex_l2("reconstruct", "--l1.rpc", l1_url, "--deployment",
+                        str(node.datadir.parent / "deployment.json"), "--datadir",
+                        str(rebuilt), "--blobs", str(node.datadir / "batch-data")).stdout
+        for number in range(1, last + 1):
+            root = proposer.functions.batches(number).call()[0]
+            assert f"batch {number}: " in out and f"state root 0x{root.hex()}" in out, out
+        # (the sequencer kept committing its empty blocks: the rebuild ends where L1 does)
+        found = re.search(r"head #(\d+) (0x[0-9a-f]{64}), state root (0x[0-9a-f]{64})", out)
+        assert found is not None, out
+        head = l2.eth.get_block(int(found.group(1)))
+        assert int(found.group(1)) >= int(node.rpc().call(
+            "ethrex_getBatchByNumber", hex(last))["lastBlock"], 16)
+        assert (found.group(2), found.group(3)) == (head["hash"].to_0x_hex(),
+                                                    head["stateRoot"].to_0x_hex())
 
 
 def test_a_wrong_state_root_is_rejected_and_blocks_the_batches_until_replaced() -> None:
