@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from ethrex.evm.errors import NEVER, AbortSignal, ExecutionAborted
-from ethrex.evm.table import tables_for
 from ethrex.execution.transaction import CALL, apply_transaction
+from ethrex.evm.table import tables_for  # noqa: I001 - after vm: evm.table and evm.vm import each other
 from ethrex.forks import RULES, Fork, ForkRules
 from ethrex.state import DictBackend, StateDB
 from ethrex.types.transactions import LegacyTransaction
