@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from ethrex.blockchain.blockchain import Blockchain
 from ethrex.blockchain.mempool import Mempool
 from ethrex.rpc.engine import CLIENT_NAME, CLIENT_VERSION, EngineApi
+from ethrex.rpc.limits import DEFAULT_LIMITS, RpcLimits
 from ethrex.types.genesis import ChainConfig
 
 
@@ -40,6 +41,7 @@ class NodeContext:
     jwt_secret: bytes | None = None
     client_version: str = f"{CLIENT_NAME}/{CLIENT_VERSION}"
     peers: PeerView | None = None  # None: no p2p layer (no peers)
+    limits: RpcLimits = DEFAULT_LIMITS  # gas cap, trace and subscription caps (--rpc.* flags)
 
     @property
     def config(self) -> ChainConfig:
