@@ -11,7 +11,6 @@ from ethrex.execution.transaction import BLOCK_TX, TransactionResult, Tracer, Tx
 from ethrex.rpc import params as P
 from ethrex.rpc.call import (
     CALL,
-    RPC_GAS_CAP,
     CallArgs,
     CallHandlers,
     apply_block_overrides,
@@ -21,8 +20,8 @@ from ethrex.rpc.call import (
 )
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.errors import invalid_params, server_error
-from ethrex.rpc.server import blocking
-from ethrex.rpc.tracing import CallTracer, StructLogger, prestate
+from ethrex.rpc.server import blocking, current_abort
+from ethrex.rpc.tracing import CallTracer, StructLogger, TraceBudget, prestate
 from ethrex.rpc.types import data
 from ethrex.state import StateDB
 from ethrex.types.block import Block, encode_block
@@ -96,18 +95,20 @@ class DebugHandlers:
         if parent is None:
             raise server_error("parent block not found")
         kind, opts = self._tracer(options)
+        budget = self._budget()
         chain = view.chain
         state = StateDB(chain.state_at(parent.hash()))
         builder = BlockBuilder(state, header, chain.rules_for(header), chain.block_context(parent))
         builder.begin()
         senders = view.senders(block)
+        untraced = replace(BLOCK_TX, abort=current_abort())
         out = []
         try:
             for index, tx in enumerate(block.transactions):
                 if stop_at is not None and index != stop_at:
                     if index > stop_at:
                         break
-                    builder.apply(tx, senders[index])
+                    builder.apply(tx, senders[index], untraced)
                     continue
 
                 def run(options: TxOptions, tx: Transaction = tx, index: int = index
@@ -115,7 +116,7 @@ class DebugHandlers:
                     return builder.apply(tx, senders[index], options)
 
                 result = _trace(state, tx.to, senders[index], tx.value, tx.gas, tx.data, kind,
-                                opts, BLOCK_TX, run)
+                                opts, untraced, run, budget)
                 out.append({"txHash": data(transaction_hash(tx)), "result": result})
         except InvalidTransaction as exc:  # a stored block always replays: our bug
             raise server_error(f"replay failed: {exc}") from exc
@@ -157,32 +158,37 @@ class DebugHandlers:
                 options.get("stateOverrides"), 2))
             env = apply_block_overrides(env, options.get("blockOverrides"), 2)
         kind, opts = self._tracer(options)
-        gas = args.gas if args.gas is not None else min(env.gas_limit, RPC_GAS_CAP)
+        gas = self.calls.gas_for(args, env)
 
         def run(options: TxOptions, args: CallArgs = args) -> TransactionResult:
             return run_call(state, env, rules, args, gas, options)
 
         return _trace(state, args.to, args.sender, args.value, gas, args.data, kind, opts,
-                      call_options, run)
+                      call_options, run, self._budget())
+
+    def _budget(self) -> TraceBudget:
+        """The output caps of one trace request (``--rpc.trace-max-logs/-size``)."""
+        limits = self.view.ctx.limits
+        return TraceBudget(limits.trace_max_logs, limits.trace_max_size)
 
 
 def _trace(state: StateDB, to: bytes, sender: bytes, value: int, gas: int, payload: bytes,
            kind: str, opts: dict[str, Any], options: TxOptions,
-           run: Any) -> Any:
+           run: Any, budget: TraceBudget) -> Any:
     """Run one transaction through ``run(options)`` with the tracer ``kind`` and format what it
-    recorded (``structLogs``, ``callTracer`` or ``prestateTracer``)."""
+    recorded (``structLogs``, ``callTracer`` or ``prestateTracer``) within ``budget``."""
     if kind == "struct":
-        logger = StructLogger(opts)
+        logger = StructLogger(opts, budget)
         result = run(replace(options, tracer=logger))
         return logger.result(result.gas_used, not result.succeeded, result.output)
     if kind == "callTracer":
-        call = CallTracer(opts)
+        call = CallTracer(opts, budget)
         call.begin("CALL" if to else "CREATE", sender, to, value, gas, payload)
         tracer: Tracer = call
         return call.result(run(replace(options, tracer=tracer)))
     before = state.copy()
     run(options)
-    return prestate(before, state)
+    return prestate(before, state, budget)
 
 
 __all__ = ["DebugHandlers"]
