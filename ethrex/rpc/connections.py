@@ -33,17 +33,38 @@ def notification(subscription: str, result: bytes) -> bytes:
             + subscription.encode() + b'","result":' + result + b"}}")
 
 
+class SendQueues:
+    """The unsent bytes of all a server's WebSockets: past ``limit`` in all, the client
+    furthest behind is dropped, so the memory notifications take stays bounded however many
+    clients stop reading a little."""
+
+    __slots__ = ("limit", "total", "open")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.total = 0
+        self.open: set[Connection] = set()
+
+    def trim(self) -> None:
+        while self.total > self.limit and self.open:
+            furthest = max(self.open, key=lambda conn: conn.queued)
+            furthest.close(f"the furthest behind when all queues passed {self.limit} bytes")
+
+
 class Connection:
-    """One WebSocket client: its queue of outgoing messages (at most ``limit`` bytes), the ids
-    of its subscriptions, and what to do when it closes."""
+    """One WebSocket client: its queue of outgoing messages (at most ``limit`` bytes, and a
+    share of ``queues``), the ids of its subscriptions, and what to do when it closes."""
 
-    __slots__ = ("queue", "queued", "limit", "wake", "closed", "subscriptions", "on_close",
-                 "transport")
+    __slots__ = ("queue", "queued", "limit", "queues", "wake", "closed", "subscriptions",
+                 "on_close", "transport")
 
-    def __init__(self, limit: int, transport: asyncio.BaseTransport | None = None) -> None:
+    def __init__(self, limit: int, transport: asyncio.BaseTransport | None = None,
+                 queues: SendQueues | None = None) -> None:
         self.queue: deque[bytes] = deque()
         self.queued = 0  # bytes in ``queue`` and in the write being sent
         self.limit = limit
+        self.queues = queues if queues is not None else SendQueues(limit)
+        self.queues.open.add(self)
         self.wake = asyncio.Event()
         self.closed = False
         self.subscriptions: set[str] = set()
@@ -55,15 +76,19 @@ class Connection:
         if self.closed:
             return
         self.queued += len(data)
+        self.queues.total += len(data)
         if self.queued > self.limit:
             self.close(f"more than {self.limit} bytes unread")
             return
         self.queue.append(data)
         self.wake.set()
+        if self.queues.total > self.queues.limit:
+            self.queues.trim()
 
     def sent(self, data: bytes) -> None:
         """The writer handed ``data`` to the socket."""
         self.queued -= len(data)
+        self.queues.total -= len(data)
 
     def close(self, reason: str | None = None) -> None:
         """Forget the queue, run the ``on_close`` callbacks (subscriptions go), and, when
@@ -72,6 +97,8 @@ class Connection:
             return
         self.closed = True
         self.queue.clear()
+        self.queues.total -= self.queued
+        self.queues.open.discard(self)
         self.queued = 0
         self.wake.set()
         callbacks, self.on_close = self.on_close, []

@@ -35,5 +35,10 @@ class RpcLimits:
     trace_max_logs: int = 500_000  # --rpc.trace-max-logs (ours): struct logs per trace request
     trace_max_size: int = 64 * MB  # --rpc.trace-max-size (ours): a trace request's output
 
+    @property
+    def ws_send_queue_total(self) -> int:
+        """Unsent bytes of all a port's WebSockets together: eight clients' worth."""
+        return 8 * self.ws_send_queue_size
+
 
 DEFAULT_LIMITS = RpcLimits()

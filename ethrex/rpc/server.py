@@ -38,6 +38,7 @@ from ethrex.evm.errors import NEVER, AbortSignal
 from ethrex.rpc.connections import (
     Connection,
     ConnectionGate,
+    SendQueues,
     current_connection,
     set_current_connection,
 )
@@ -63,6 +64,8 @@ JWT_MAX_SKEW = 60  # seconds: Engine API authentication
 # without asking first, application/json only after a CORS preflight).
 JSON_TYPES = ("application/json", "application/json-rpc", "application/jsonrequest")
 WS_HEARTBEAT = 30.0  # seconds between pings: a dead peer is noticed within two
+WS_WRITE_TIMEOUT = 10.0  # seconds a client may leave one message unread (geth's write wait)
+WS_WRITES_PER_TURN = 64  # messages a writer sends before the loop serves others
 
 
 def blocking(fn: Handler) -> Handler:
@@ -202,6 +205,7 @@ class RpcServer:
         self._gate: ConnectionGate | None = None
         self._workers: ThreadPoolExecutor | None = None
         self._running: set[AbortSignal] = set()  # the budgets of the calls in progress
+        self._queues = SendQueues(limits.ws_send_queue_total)
 
     # -- lifetime --------------------------------------------------------------------------------
 
@@ -348,7 +352,7 @@ class RpcServer:
         ws = web.WebSocketResponse(max_msg_size=self.limits.max_request_size,
                                    heartbeat=WS_HEARTBEAT)
         await ws.prepare(request)
-        conn = Connection(self.limits.ws_send_queue_size, request.transport)
+        conn = Connection(self.limits.ws_send_queue_size, request.transport, self._queues)
         token = set_current_connection(conn)
         try:
             async with asyncio.TaskGroup() as group:
@@ -387,14 +391,25 @@ class RpcServer:
 
     @staticmethod
     async def _ws_writer(ws: web.WebSocketResponse, conn: Connection) -> None:
+        """Send the queue in order; a write the client does not take within
+        ``WS_WRITE_TIMEOUT`` drops it (geth's WebSocket write deadline)."""
         queue = conn.queue
         while not conn.closed:
             await conn.wake.wait()
             conn.wake.clear()
+            count = 0
             while queue and not conn.closed and not ws.closed:
                 data = queue.popleft()
-                await ws.send_str(data.decode())
+                try:
+                    async with asyncio.timeout(WS_WRITE_TIMEOUT):
+                        await ws.send_str(data.decode())
+                except TimeoutError:
+                    conn.close(f"a write stalled for {WS_WRITE_TIMEOUT:g} s")
+                    return
                 conn.sent(data)
+                count += 1
+                if count % WS_WRITES_PER_TURN == 0:
+                    await asyncio.sleep(0)  # let the other connections be served
 
     # -- dispatch ----------------------------------------------------------------------------------
 

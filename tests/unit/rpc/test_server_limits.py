@@ -12,7 +12,7 @@ import aiohttp
 import orjson
 
 from ethrex.evm.errors import ExecutionAborted
-from ethrex.rpc.connections import current_connection, notification
+from ethrex.rpc.connections import Connection, SendQueues, current_connection, notification
 from ethrex.rpc.limits import DEFAULT_LIMITS, RpcLimits
 from ethrex.rpc.server import RpcServer, blocking, current_abort
 
@@ -239,3 +239,18 @@ def test_response_size_cap() -> None:
         assert (await _call(session, server, _req("big", [10])))["result"] == "x" * 10
 
     asyncio.run(_serving(replace(DEFAULT_LIMITS, max_response_size=1000), go))
+
+
+def test_all_send_queues_together_drop_the_client_furthest_behind() -> None:
+    queues = SendQueues(250)
+    a, b, c = (Connection(100, None, queues) for _ in range(3))
+    a.send(b"x" * 90)
+    b.send(b"x" * 60)
+    c.send(b"x" * 80)
+    assert queues.total == 230 and not any(conn.closed for conn in (a, b, c))
+    b.send(b"x" * 25)  # 255 in all: a is furthest behind, not b who sent last
+    assert a.closed and not b.closed and not c.closed and queues.total == 165
+    c.sent(b"x" * 80)
+    assert queues.total == 85 and queues.open == {b, c}
+    c.send(b"x" * 101)  # over its own limit
+    assert c.closed and queues.total == 85
