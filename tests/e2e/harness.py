@@ -190,6 +190,7 @@ class DevNode:
     auth_url: str
     datadir: Path
     log: Path
+    pid: int = 0
 
     def rpc(self) -> Rpc:
         return Rpc(self.http_url)
@@ -201,27 +202,29 @@ class DevNode:
 
 
 @contextmanager
-def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
-    """``ethrex --dev`` on free loopback ports with its datadir in a temporary folder: a block
-    every ``period`` seconds, or (0) one as soon as transactions arrive. Stopped with SIGTERM
-    (then SIGKILL) on exit."""
+def dev_node(period: float = 0, timeout: float = 60, args: Sequence[str] = (),
+             datadir: Path | None = None) -> Iterator[DevNode]:
+    """``ethrex --dev`` on free loopback ports: a block every ``period`` seconds, or (0) one as
+    soon as transactions arrive; ``args`` are more flags. Its datadir is ``datadir`` (kept),
+    else a temporary folder. Stopped with SIGTERM (then SIGKILL) on exit; a test may stop it
+    itself with SIGTERM (``DevNode.pid``), then it must have exited cleanly."""
     tmp = Path(tempfile.mkdtemp(prefix="ethrex-e2e-"))
-    datadir = tmp / "db"
+    datadir = datadir if datadir is not None else tmp / "db"
     http_port, auth_port, p2p = free_port(), free_port(), free_port()
     log = tmp / "node.log"
     cmd = [sys.executable, "-m", "ethrex.cli", "--dev", "--dev.period", str(period),
            "--datadir", str(datadir),
            "--http.addr", "127.0.0.1", "--http.port", str(http_port),
            "--authrpc.addr", "127.0.0.1", "--authrpc.port", str(auth_port),
-           "--p2p.port", str(p2p), "--discovery.port", str(p2p)]
+           "--p2p.port", str(p2p), "--discovery.port", str(p2p), *args]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
                                 env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         url = f"http://127.0.0.1:{http_port}"
         _wait_ready(url, proc, log, timeout, "ethrex")
-        yield DevNode(url, f"http://127.0.0.1:{auth_port}", datadir, log)
-        assert proc.poll() is None, f"ethrex died during the test:\n{log.read_text()}"
+        yield DevNode(url, f"http://127.0.0.1:{auth_port}", datadir, log, proc.pid)
+        assert proc.poll() in (None, 0), f"ethrex died during the test:\n{log.read_text()}"
     finally:
         _stop(proc)
         shutil.rmtree(tmp, ignore_errors=True)
