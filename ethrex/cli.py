@@ -82,7 +82,11 @@ def add_rpc_guard_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rpc.evmtimeout", dest="evm_timeout", type=_seconds,
                    default=d.evm_timeout, help="EVM time per call or trace (5s)")
     g.add_argument("--rpc.evm-workers", dest="evm_workers", type=int, default=d.evm_workers,
-                   help="calls and traces running at once per port (%(default)s)")
+                   help="calls, estimates and simulations running at once per port "
+                        "(%(default)s)")
+    g.add_argument("--rpc.max-tracing-requests", dest="max_tracing_requests", type=int,
+                   default=d.max_tracing_requests,
+                   help="debug_trace* requests running at once per port (%(default)s)")
     g.add_argument("--rpc.request-timeout", dest="request_timeout", type=_seconds,
                    default=d.request_timeout, help="time of a whole request or batch (30s)")
     g.add_argument("--rpc.max-request-size", dest="max_request_size", type=_megabytes,

@@ -20,7 +20,7 @@ from ethrex.rpc.call import (
 )
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.errors import invalid_params, server_error
-from ethrex.rpc.server import blocking, current_abort
+from ethrex.rpc.server import current_abort, tracing
 from ethrex.rpc.tracing import CallTracer, StructLogger, TraceBudget, prestate
 from ethrex.rpc.types import data
 from ethrex.state import StateDB
@@ -122,14 +122,14 @@ class DebugHandlers:
             raise server_error(f"replay failed: {exc}") from exc
         return out
 
-    @blocking
+    @tracing
     def trace_block_by_number(self, block: Any, options: Any = None) -> list[dict[str, Any]]:
         found = self.view.block(P.block_id(block, 0, allow_hash=False))
         if found is None:
             raise server_error(f"block {block} not found")
         return self._replay(found, None, options)
 
-    @blocking
+    @tracing
     def trace_block_by_hash(self, block_hash: Any, options: Any = None) -> list[dict[str, Any]]:
         h = P.hash32(block_hash, 0)
         found = self.view.store.get_block(h)
@@ -137,7 +137,7 @@ class DebugHandlers:
             raise server_error(f"block {data(h)} not found")
         return self._replay(found, None, options)
 
-    @blocking
+    @tracing
     def trace_transaction(self, tx_hash: Any, options: Any = None) -> Any:
         found = self.view.store.get_transaction(P.hash32(tx_hash, 0))
         if found is None:
@@ -148,7 +148,7 @@ class DebugHandlers:
             raise server_error("transaction not found")
         return self._replay(block, index, options)[0]["result"]
 
-    @blocking
+    @tracing
     def trace_call(self, tx: Any, block: Any = None, options: Any = None) -> Any:
         args = parse_call_args(tx, 0)
         _, state, env, rules = self.calls.prepare(block, 1)

@@ -18,7 +18,8 @@ class RpcLimits:
 
     gas_cap: int = 50_000_000  # --rpc.gascap (geth): gas of any call, even when it asks more
     evm_timeout: float = 5.0  # --rpc.evmtimeout (geth): seconds of EVM work per call
-    evm_workers: int = 2  # --rpc.evm-workers (ours): calls and traces running at once
+    evm_workers: int = 2  # --rpc.evm-workers (ours): calls, estimates, simulations at once
+    max_tracing_requests: int = 1  # --rpc.max-tracing-requests (reth): traces at once
     request_timeout: float = 30.0  # --rpc.request-timeout (geth's HTTP write timeout): a batch
     max_request_size: int = 5 * MB  # --rpc.max-request-size (geth's 5 MB body limit)
     max_response_size: int = 160 * MB  # --rpc.max-response-size (reth)

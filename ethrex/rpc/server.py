@@ -9,11 +9,12 @@ body, batch and response sizes, open connections (``ConnectionGate``), the time 
 headers and body, idle keep-alive and WebSocket connections, each WebSocket's unsent bytes.
 
 A handler takes the JSON params positionally and returns a JSON-ready value or raises
-``RpcError``. Handlers marked with ``@blocking`` (EVM work: calls, traces, simulations) run on
-the server's ``evm_workers`` threads, each with an ``AbortSignal`` (``current_abort()``) that
-fires after ``evm_timeout`` seconds, when the request's own ``request_timeout`` runs out, or
-when the server stops: the interpreter stops at its next jump and the call answers
-"execution aborted". On WebSocket connections a handler reaches its ``Connection`` through
+``RpcError``. Handlers marked ``@blocking`` (EVM work: calls, estimates, simulations) run on
+the server's ``evm_workers`` threads, ``@tracing`` ones (``debug_trace*``) on its
+``max_tracing_requests`` others, each with an ``AbortSignal`` (``current_abort()``) that fires
+after ``evm_timeout`` seconds, when the request's own ``request_timeout`` runs out, when the
+client goes away or when the server stops: the interpreter stops at its next jump and the call
+answers "execution aborted". On WebSocket connections a handler reaches its ``Connection`` through
 ``current_connection()`` to push subscription notifications.
 """
 
@@ -71,7 +72,14 @@ WS_WRITES_PER_TURN = 64  # messages a writer sends before the loop serves others
 def blocking(fn: Handler) -> Handler:
     """Mark a synchronous, CPU-heavy handler: it runs on an EVM worker thread under a time
     budget (``current_abort()``)."""
-    fn.rpc_blocking = True  # type: ignore[attr-defined]
+    fn.rpc_blocking = "calls"  # type: ignore[attr-defined]
+    return fn
+
+
+def tracing(fn: Handler) -> Handler:
+    """``blocking``, on the tracers' own workers (``--rpc.max-tracing-requests``, as reth):
+    trace requests never hold up ``eth_call``."""
+    fn.rpc_blocking = "traces"  # type: ignore[attr-defined]
     return fn
 
 
@@ -203,7 +211,7 @@ class RpcServer:
         self._signatures: dict[str, inspect.Signature | None] = {}
         self._runner: web.ServerRunner | None = None
         self._gate: ConnectionGate | None = None
-        self._workers: ThreadPoolExecutor | None = None
+        self._workers: dict[str, ThreadPoolExecutor] = {}  # "calls" and "traces"
         self._running: set[AbortSignal] = set()  # the budgets of the calls in progress
         self._queues = SendQueues(limits.ws_send_queue_total)
 
@@ -211,8 +219,15 @@ class RpcServer:
 
     async def start(self) -> None:
         limits = self.limits
-        self._workers = ThreadPoolExecutor(limits.evm_workers, thread_name_prefix="ethrex-rpc")
+        self._workers = {
+            "calls": ThreadPoolExecutor(limits.evm_workers, thread_name_prefix="ethrex-rpc"),
+            "traces": ThreadPoolExecutor(limits.max_tracing_requests,
+                                         thread_name_prefix="ethrex-trace"),
+        }
+        # handler_cancellation: a client that goes away cancels its request, and with it the
+        # EVM work it was waiting for (``_run_blocking``).
         self._gate = ConnectionGate(self._serve, self.max_connections, limits.header_timeout,
+                                    handler_cancellation=True,
                                     keepalive_timeout=limits.idle_timeout)
         self._runner = web.ServerRunner(self._gate, handle_signals=False, shutdown_timeout=2)
         await self._runner.setup()
@@ -230,9 +245,10 @@ class RpcServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self._workers is not None:
-            workers, self._workers = self._workers, None
-            await asyncio.get_running_loop().run_in_executor(None, workers.shutdown)
+        workers, self._workers = self._workers, {}
+        loop = asyncio.get_running_loop()
+        for pool in workers.values():
+            await loop.run_in_executor(None, pool.shutdown)
 
     @property
     def url(self) -> str:
@@ -502,8 +518,9 @@ class RpcServer:
         if problem is not None:
             return _error(INVALID_PARAMS, problem, req_id)
         try:
-            if getattr(handler, "rpc_blocking", False):
-                result = await self._run_blocking(handler, params, deadline)
+            pool = getattr(handler, "rpc_blocking", None)
+            if pool is not None:
+                result = await self._run_blocking(pool, handler, params, deadline)
             else:
                 result = handler(*params)
                 if inspect.isawaitable(result):
@@ -521,11 +538,12 @@ class RpcServer:
             return None
         return {"jsonrpc": "2.0", "id": req_id, "result": result}
 
-    async def _run_blocking(self, handler: Handler, params: list[Any],
+    async def _run_blocking(self, pool: str, handler: Handler, params: list[Any],
                             deadline: float | None) -> Any:
-        """Run ``handler`` on an EVM worker with an abort signal set ``evm_timeout`` seconds
-        after it starts (sooner when the request's deadline comes first). A call that waited
-        in line past its deadline does not start."""
+        """Run ``handler`` on the ``pool`` workers with an abort signal set ``evm_timeout``
+        seconds after it starts (sooner when the request's deadline comes first), or as soon
+        as the client goes away (its request is cancelled). A call that waited in line past
+        its deadline does not start."""
         loop = asyncio.get_running_loop()
         budget = self.limits.evm_timeout
         signal = AbortSignal()
@@ -538,18 +556,21 @@ class RpcServer:
             timers.append(loop.call_later(max(left, 0.0), signal.abort, reason))
 
         def work() -> Any:
-            if deadline is not None and time.monotonic() >= deadline:
+            if signal.requested or (deadline is not None and time.monotonic() >= deadline):
                 raise RpcError(REQUEST_TIMEOUT, "request timed out")
             loop.call_soon_threadsafe(arm)
             _abort.set(signal)
             return handler(*params)
 
-        workers = self._workers
+        workers = self._workers.get(pool)
         if workers is None:
             raise RpcError(INTERNAL_ERROR, "the server is not running")
         self._running.add(signal)
         try:
             return await loop.run_in_executor(workers, contextvars.copy_context().run, work)
+        except asyncio.CancelledError:
+            signal.abort("execution aborted (the client went away)")
+            raise
         finally:
             self._running.discard(signal)
             for timer in timers:

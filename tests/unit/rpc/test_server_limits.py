@@ -14,12 +14,11 @@ import orjson
 from ethrex.evm.errors import ExecutionAborted
 from ethrex.rpc.connections import Connection, SendQueues, current_connection, notification
 from ethrex.rpc.limits import DEFAULT_LIMITS, RpcLimits
-from ethrex.rpc.server import RpcServer, blocking, current_abort
+from ethrex.rpc.server import RpcServer, blocking, current_abort, tracing
 
 JSON = {"Content-Type": "application/json"}
 
 
-@blocking
 def _spin(seconds: float = 60.0) -> str:
     """EVM work as the server sees it: runs until its abort signal is set (the interpreter
     checks it at jumps), or for ``seconds``."""
@@ -42,8 +41,9 @@ def _handlers() -> dict[str, Any]:
             await asyncio.sleep(0)
         return "0x1"
 
-    return {"echo": lambda a: a, "spin": _spin, "flood": flood,
-            "big": lambda n: "x" * n}
+    return {"echo": lambda a: a, "flood": flood, "big": lambda n: "x" * n,
+            "spin": blocking(lambda seconds=60.0: _spin(seconds)),
+            "trace": tracing(lambda seconds=60.0: _spin(seconds))}
 
 
 def _req(method: str, params: list[Any], req_id: int = 1) -> bytes:
@@ -254,3 +254,37 @@ def test_all_send_queues_together_drop_the_client_furthest_behind() -> None:
     assert queues.total == 85 and queues.open == {b, c}
     c.send(b"x" * 101)  # over its own limit
     assert c.closed and queues.total == 85
+
+
+def test_a_client_that_goes_away_stops_its_call() -> None:
+    """Finding 3: clients gave up after 5 s, the node kept executing their calls."""
+    async def go(server: RpcServer, session: aiohttp.ClientSession) -> None:
+        for _ in range(3):  # three impatient clients, one worker
+            try:
+                async with session.post(server.url, data=_req("spin", []), headers=JSON,
+                                        timeout=aiohttp.ClientTimeout(total=0.3)) as r:
+                    await r.read()
+            except TimeoutError:
+                pass
+        started = time.monotonic()
+        assert (await _call(session, server, _req("spin", [0.05])))["result"] == "done"
+        assert time.monotonic() - started < 2  # not behind 3 x 30 s of abandoned work
+
+    asyncio.run(_serving(replace(DEFAULT_LIMITS, evm_workers=1, evm_timeout=30), go))
+
+
+def test_traces_do_not_hold_up_calls() -> None:
+    async def go(server: RpcServer, session: aiohttp.ClientSession) -> None:
+        traces = [asyncio.ensure_future(_call(session, server, _req("trace", [], i)))
+                  for i in range(3)]
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        assert (await _call(session, server, _req("spin", [0.05])))["result"] == "done"
+        assert time.monotonic() - started < 1
+        for reply in await asyncio.gather(*traces):
+            assert reply["error"]["message"] in ("execution aborted (timeout = 1s)",
+                                                 "request timed out")
+
+    limits = replace(DEFAULT_LIMITS, evm_workers=1, max_tracing_requests=1, evm_timeout=1,
+                     request_timeout=2.5)
+    asyncio.run(_serving(limits, go))
