@@ -4,6 +4,8 @@
 import argparse
 import logging
 import sys
+from collections.abc import Callable
+from typing import Any
 
 from ethrex import node
 from ethrex.errors import EthrexError
@@ -63,10 +65,41 @@ def _megabytes(text: str) -> int:
     return int(float(text) * MB)
 
 
+# The RPC limit flags: flag, the ``RpcLimits`` field it sets, how it reads, what it bounds.
+LIMIT_FLAGS: tuple[tuple[str, str, Callable[[str], Any], str], ...] = (
+    ("--rpc.gascap", "gas_cap", int, "gas of any call, estimate, simulation or traced call"),
+    ("--rpc.evmtimeout", "evm_timeout", _seconds, "EVM seconds per call or trace"),
+    ("--rpc.request-timeout", "request_timeout", _seconds, "seconds of a request or batch"),
+    ("--rpc.evm-workers", "evm_workers", int, "calls and simulations at once per port"),
+    ("--rpc.max-tracing-requests", "max_tracing_requests", int,
+     "debug_trace* requests at once per port"),
+    ("--rpc.trace-max-logs", "trace_max_logs", int, "struct logs of one trace request"),
+    ("--rpc.trace-max-size", "trace_max_size", _megabytes,
+     "estimated JSON of one trace request"),
+    ("--rpc.max-request-size", "max_request_size", _megabytes, "a request body"),
+    ("--rpc.max-response-size", "max_response_size", _megabytes, "one answer"),
+    ("--rpc.batch-request-limit", "batch_request_limit", int, "requests in one batch"),
+    ("--rpc.batch-response-max-size", "batch_response_max_size", int,
+     "bytes of a batch's answers"),
+    ("--rpc.max-connections", "max_connections", int, "open connections, HTTP/WS port"),
+    ("--authrpc.max-connections", "authrpc_max_connections", int,
+     "open connections, Engine API port"),
+    ("--rpc.header-timeout", "header_timeout", _seconds,
+     "seconds for a new connection's request headers"),
+    ("--rpc.read-timeout", "read_timeout", _seconds, "seconds for a request body"),
+    ("--rpc.idle-timeout", "idle_timeout", _seconds,
+     "seconds of an idle keep-alive, or of a WebSocket without subscriptions"),
+    ("--rpc.max-subscriptions-per-connection", "max_subscriptions_per_connection", int,
+     "subscriptions of one WebSocket"),
+    ("--rpc.max-subscriptions", "max_subscriptions", int, "subscriptions of all WebSockets"),
+    ("--ws.send-queue-size", "ws_send_queue_size", _megabytes,
+     "unsent bytes before a WebSocket client is dropped"),
+)
+
+
 def add_rpc_guard_flags(p: argparse.ArgumentParser) -> None:
-    """Who may call the RPC ports and what one client may cost (README, "RPC limits"); the
-    limits' dests are the fields of ``RpcLimits``, their defaults its defaults."""
-    d = DEFAULT_LIMITS
+    """Who may call the RPC ports and what one client may cost (README, "RPC guards and
+    limits"); a limit's dest is its ``RpcLimits`` field, its default that field's default."""
     p.add_argument("--http.corsdomain", dest="http_corsdomain", default="",
                    help="comma-separated origins whose pages may read the answers, or *")
     p.add_argument("--http.vhosts", dest="http_vhosts", default="localhost",
@@ -76,55 +109,13 @@ def add_rpc_guard_flags(p: argparse.ArgumentParser) -> None:
                         "(default: localhost pages only)")
     p.add_argument("--authrpc.vhosts", dest="authrpc_vhosts", default="localhost",
                    help="Host names the Engine API port accepts (IPs always are), or *")
-    g = p.add_argument_group("RPC limits")
-    g.add_argument("--rpc.gascap", dest="gas_cap", type=int, default=d.gas_cap,
-                   help="gas of any call, estimate, simulation or traced call (%(default)s)")
-    g.add_argument("--rpc.evmtimeout", dest="evm_timeout", type=_seconds,
-                   default=d.evm_timeout, help="EVM time per call or trace (5s)")
-    g.add_argument("--rpc.evm-workers", dest="evm_workers", type=int, default=d.evm_workers,
-                   help="calls, estimates and simulations running at once per port "
-                        "(%(default)s)")
-    g.add_argument("--rpc.max-tracing-requests", dest="max_tracing_requests", type=int,
-                   default=d.max_tracing_requests,
-                   help="debug_trace* requests running at once per port (%(default)s)")
-    g.add_argument("--rpc.request-timeout", dest="request_timeout", type=_seconds,
-                   default=d.request_timeout, help="time of a whole request or batch (30s)")
-    g.add_argument("--rpc.max-request-size", dest="max_request_size", type=_megabytes,
-                   default=d.max_request_size, metavar="MB", help="request body size (5)")
-    g.add_argument("--rpc.max-response-size", dest="max_response_size", type=_megabytes,
-                   default=d.max_response_size, metavar="MB", help="response size (160)")
-    g.add_argument("--rpc.batch-request-limit", dest="batch_request_limit", type=int,
-                   default=d.batch_request_limit, help="requests in one batch (%(default)s)")
-    g.add_argument("--rpc.batch-response-max-size", dest="batch_response_max_size", type=int,
-                   default=d.batch_response_max_size, metavar="BYTES",
-                   help="bytes of a batch's answers (%(default)s)")
-    g.add_argument("--rpc.max-connections", dest="max_connections", type=int,
-                   default=d.max_connections, help="open connections on the HTTP/WS port (%(default)s)")
-    g.add_argument("--authrpc.max-connections", dest="authrpc_max_connections", type=int,
-                   default=d.authrpc_max_connections,
-                   help="open connections on the Engine API port (%(default)s)")
-    g.add_argument("--rpc.header-timeout", dest="header_timeout", type=_seconds,
-                   default=d.header_timeout, help="time for a new connection's request "
-                                                  "headers (30s)")
-    g.add_argument("--rpc.read-timeout", dest="read_timeout", type=_seconds,
-                   default=d.read_timeout, help="time for a request body (30s)")
-    g.add_argument("--rpc.idle-timeout", dest="idle_timeout", type=_seconds,
-                   default=d.idle_timeout, help="idle keep-alive, or WebSocket without "
-                                                "subscriptions (120s)")
-    g.add_argument("--rpc.max-subscriptions-per-connection",
-                   dest="max_subscriptions_per_connection", type=int,
-                   default=d.max_subscriptions_per_connection, metavar="N",
-                   help="subscriptions of one WebSocket (%(default)s)")
-    g.add_argument("--rpc.max-subscriptions", dest="max_subscriptions", type=int,
-                   default=d.max_subscriptions, help="subscriptions of all connections (%(default)s)")
-    g.add_argument("--ws.send-queue-size", dest="ws_send_queue_size", type=_megabytes,
-                   default=d.ws_send_queue_size, metavar="MB",
-                   help="unsent bytes before a WebSocket client is dropped (16)")
-    g.add_argument("--rpc.trace-max-logs", dest="trace_max_logs", type=int,
-                   default=d.trace_max_logs, help="struct logs in one trace request (%(default)s)")
-    g.add_argument("--rpc.trace-max-size", dest="trace_max_size", type=_megabytes,
-                   default=d.trace_max_size, metavar="MB",
-                   help="estimated JSON size of one trace request (64)")
+    group = p.add_argument_group("RPC limits")
+    for flag, dest, kind, what in LIMIT_FLAGS:
+        default = getattr(DEFAULT_LIMITS, dest)
+        in_mb = kind is _megabytes
+        group.add_argument(flag, dest=dest, type=kind, default=default,
+                           metavar="MB" if in_mb else "N",
+                           help=f"{what} ({default // MB if in_mb else default})")
 
 
 def parse_node_args(argv: list[str]) -> argparse.Namespace:

@@ -13,6 +13,7 @@ from ethrex.rpc.connections import current_connection, notification
 from ethrex.rpc.errors import RpcError, reverted
 from ethrex.rpc.limits import DEFAULT_LIMITS
 from ethrex.rpc.server import RpcServer, make_jwt, verify_jwt
+from tests.unit.rpc.serving import with_server
 
 SECRET = b"secretsecretsecretsecretsecretse"
 CALLS: list[Any] = []  # what the "echo" handler saw
@@ -51,13 +52,7 @@ def _handlers() -> dict[str, Any]:
 
 
 async def _with_server(fn: Any, **kwargs: Any) -> Any:
-    server = RpcServer(_handlers(), "127.0.0.1", 0, **kwargs)
-    await server.start()
-    try:
-        async with aiohttp.ClientSession() as session:
-            return await fn(server, session)
-    finally:
-        await server.stop()
+    return await with_server(_handlers(), fn, **kwargs)
 
 
 async def _post(session: aiohttp.ClientSession, server: RpcServer, body: bytes | str,

@@ -15,6 +15,7 @@ from ethrex.evm.errors import ExecutionAborted
 from ethrex.rpc.connections import Connection, SendQueues, current_connection, notification
 from ethrex.rpc.limits import DEFAULT_LIMITS, RpcLimits
 from ethrex.rpc.server import RpcServer, blocking, current_abort, tracing
+from tests.unit.rpc.serving import with_server
 
 JSON = {"Content-Type": "application/json"}
 
@@ -50,14 +51,8 @@ def _req(method: str, params: list[Any], req_id: int = 1) -> bytes:
     return orjson.dumps({"jsonrpc": "2.0", "id": req_id, "method": method, "params": params})
 
 
-async def _serving(limits: RpcLimits, fn: Any, **kwargs: Any) -> Any:
-    server = RpcServer(_handlers(), "127.0.0.1", 0, limits=limits, **kwargs)
-    await server.start()
-    try:
-        async with aiohttp.ClientSession() as session:
-            return await fn(server, session)
-    finally:
-        await server.stop()
+async def _serving(limits: RpcLimits, fn: Any) -> Any:
+    return await with_server(_handlers(), fn, limits=limits)
 
 
 async def _call(session: aiohttp.ClientSession, server: RpcServer, body: bytes) -> Any:

@@ -14,6 +14,7 @@ import orjson
 from ethrex.rpc.api import rpc_handlers
 from ethrex.rpc.limits import DEFAULT_LIMITS
 from ethrex.rpc.server import RpcServer
+from tests.unit.rpc.serving import with_server
 from ethrex.types.transactions import transaction_hash
 from tests.unit.rpc.dev_chain import build, fc_state, make_node, new_payload_params, transfer
 
@@ -31,13 +32,7 @@ async def _rpc(ws: aiohttp.ClientWebSocketResponse, method: str, *params: Any) -
 
 
 async def _serve(ctx: Any, fn: Any) -> Any:
-    server = RpcServer(rpc_handlers(ctx), "127.0.0.1", 0, limits=ctx.limits)
-    await server.start()
-    try:
-        async with aiohttp.ClientSession() as session:
-            return await fn(server, session)
-    finally:
-        await server.stop()
+    return await with_server(rpc_handlers(ctx), fn, limits=ctx.limits)
 
 
 def test_caps_per_connection_and_in_all_and_freed_on_close() -> None:
