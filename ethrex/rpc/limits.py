@@ -29,7 +29,7 @@ class RpcLimits:
     authrpc_max_connections: int = 64  # --authrpc.max-connections (ours): the Engine API port
     header_timeout: float = 30.0  # --rpc.header-timeout (geth's ReadHeaderTimeout)
     read_timeout: float = 30.0  # --rpc.read-timeout (geth's ReadTimeout): the request body
-    idle_timeout: float = 120.0  # --rpc.idle-timeout (geth's IdleTimeout): keep-alive, idle WS
+    idle_timeout: float = 120.0  # --rpc.idle-timeout (geth's IdleTimeout): idle keep-alive
     max_subscriptions_per_connection: int = 1024  # --rpc.max-subscriptions-per-connection (reth)
     max_subscriptions: int = 10_000  # --rpc.max-subscriptions (ours): all connections together
     ws_send_queue_size: int = 16 * MB  # --ws.send-queue-size (ours): unsent bytes per WebSocket

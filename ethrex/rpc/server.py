@@ -6,7 +6,8 @@ Single requests and batches, with geth's guards, each a clear refusal: ``--http.
 for ``--ws.origins``, and, for the engine port, HS256 JWT authentication (``Authorization:
 Bearer``, ``iat`` within 60 s; Engine API "Authentication"). ``RpcLimits`` bound the rest:
 body, batch and response sizes, open connections (``ConnectionGate``), the time to send
-headers and body, idle keep-alive and WebSocket connections, each WebSocket's unsent bytes.
+headers and body, idle keep-alive connections, each WebSocket's unsent bytes (a peer that stops
+answering pings is closed by the heartbeat).
 
 A handler takes the JSON params positionally and returns a JSON-ready value or raises
 ``RpcError``. Handlers marked ``@blocking`` (EVM work: calls, estimates, simulations) run on
@@ -389,14 +390,10 @@ class RpcServer:
         return ws
 
     async def _ws_reader(self, ws: web.WebSocketResponse, conn: Connection) -> None:
-        """Answer each message in turn until the client closes, is dropped, or stays silent
-        for ``idle_timeout`` without a subscription."""
-        idle = self.limits.idle_timeout
+        """Answer each message in turn until the client closes or is dropped (a peer that
+        stops answering pings is closed by the heartbeat)."""
         while not conn.closed:
-            try:
-                msg = await ws.receive(timeout=None if conn.subscriptions else idle)
-            except TimeoutError:
-                return
+            msg = await ws.receive()
             if msg.type == WSMsgType.TEXT or msg.type == WSMsgType.BINARY:
                 reply = await self.handle_raw(msg.data)
                 if reply:

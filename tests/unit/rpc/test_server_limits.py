@@ -1,5 +1,5 @@
 """RpcServer's limits on loopback (issue 12, findings 3, 5 and 6): a connection cap per port,
-header, body and idle timeouts, a bounded send queue per WebSocket that drops a client that
+header, body and keep-alive timeouts, a bounded send queue per WebSocket that drops a client that
 does not read, the time budget of ``@blocking`` calls (per call and per request), and a
 server stop that aborts the calls in progress."""
 
@@ -116,17 +116,11 @@ def test_header_timeout_closes_silent_and_half_sent_connections() -> None:
     asyncio.run(_serving(limits, go))
 
 
-def test_idle_keep_alive_and_idle_websocket_are_closed() -> None:
+def test_idle_keep_alive_is_closed() -> None:
     async def go(server: RpcServer, session: aiohttp.ClientSession) -> None:
         assert (await _call(session, server, _req("echo", [1])))["result"] == 1
         assert server.connections == 1
         await asyncio.sleep(1.5)  # aiohttp rounds the keep-alive timer up to a second
-        assert server.connections == 0
-        async with session.ws_connect(server.url) as ws:
-            assert server.connections == 1
-            msg = await ws.receive(timeout=3)
-            assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
-        await asyncio.sleep(0.3)
         assert server.connections == 0
 
     asyncio.run(_serving(replace(DEFAULT_LIMITS, idle_timeout=0.5), go))
