@@ -217,10 +217,6 @@ class Subscribers:
             await ws.close()
         await self.session.close()
 
-    def dropped(self) -> int:
-        """Clients the node cut off (their unread notifications passed the queue's cap)."""
-        return sum(1 for ws in self.sockets if ws.closed or ws.exception() is not None)
-
 
 async def subscribe_flood(url: str, connections: int, per_connection: int,
                           kind: str = "newHeads") -> Subscribers:
