@@ -17,6 +17,16 @@ LOG_LEVELS = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.I
               "debug": logging.DEBUG, "trace": logging.DEBUG}
 
 
+def _block_hash(text: str) -> bytes:
+    try:
+        value = bytes.fromhex(text.removeprefix("0x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a hex block hash") from None
+    if len(value) != 32:
+        raise argparse.ArgumentTypeError(f"{text!r} is not 32 bytes")
+    return value
+
+
 def node_parser() -> argparse.ArgumentParser:
     """Every node flag; ``ethrex.node.run_node`` reads the attribute names (dest)."""
     p = argparse.ArgumentParser(
@@ -41,9 +51,19 @@ def node_parser() -> argparse.ArgumentParser:
     p.add_argument("--p2p.port", dest="p2p_port", type=int, default=30303)
     p.add_argument("--discovery.addr", dest="discovery_addr", default="0.0.0.0")
     p.add_argument("--discovery.port", dest="discovery_port", type=int, default=30303)
-    p.add_argument("--bootnodes", default="", help="comma-separated enode URLs")
+    p.add_argument("--bootnodes", default="", help="comma-separated enode URLs or node records: "
+                   "where discovery starts (dialled directly with --nodiscover); the built-in "
+                   "networks have defaults")
+    p.add_argument("--nodiscover", action="store_true", help="no discv4 (dial bootnodes only)")
+    p.add_argument("--nat", metavar="extip:IP",
+                   help="the address peers reach us at (enode, node record, discovery)")
+    p.add_argument("--p2p.maxpeers", dest="max_peers", type=int, default=None,
+                   help="most peers at once; 0 turns networking off (default 50, 0 with --dev)")
     p.add_argument("--log.level", dest="log_level", choices=sorted(LOG_LEVELS), default="info")
     p.add_argument("--syncmode", choices=("full", "snap"), default="full")
+    p.add_argument("--sync.target", dest="sync_target", type=_block_hash, metavar="HASH",
+                   help="sync towards this block hash from the peers (private networks, tests; "
+                        "otherwise the consensus client names the head)")
     p.add_argument("--dev", action="store_true", help="produce blocks locally (dev chain)")
     p.add_argument("--dev.period", dest="dev_period", type=float, default=0.0,
                    help="seconds between dev blocks (0: one block per transaction)")
@@ -128,6 +148,8 @@ def parse_node_args(argv: list[str]) -> argparse.Namespace:
         parser.error("--first/--last belong to export")
     if args.network is None and args.command is None:
         args.dev = True  # the embedded default: the dev chain
+    if args.max_peers is None:
+        args.max_peers = 0 if args.dev else 50  # a dev chain is private, as geth's --dev
     return args
 
 

@@ -42,6 +42,9 @@ from ethrex.blockchain.networks import load_network, network_genesis_path
 from ethrex.crypto.kzg import load_trusted_setup
 from ethrex.dev import dev_genesis, run_dev_producer
 from ethrex.errors import EthrexError
+from ethrex.p2p.bootnodes import BOOTNODES, parse_node
+from ethrex.p2p.enode import InvalidEnode, load_node_key
+from ethrex.p2p.service import P2PConfig, P2PService
 from ethrex.rpc.api import rpc_handlers
 from ethrex.rpc.context import NodeContext, node_context
 from ethrex.rpc.engine import engine_handlers
@@ -333,17 +336,65 @@ async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
                                     f"{exc.strerror or exc}") from None
                 started.append(server)
                 print(f"ethrex: {name} listening on {server.host}:{server.port}", flush=True)
+            p2p = await start_p2p(ctx, args)
+            if p2p is not None:
+                started.append(p2p)
+                p2p_task = group.create_task(p2p.run())
             producer = _dev_producer(ctx, args)
             task = group.create_task(producer) if producer is not None else None
             print("ethrex: ready (Ctrl-C or SIGTERM stops)", flush=True)
             await stop.wait()
             if task is not None:
                 task.cancel()
+            if p2p is not None:
+                p2p_task.cancel()
     finally:
         for server in reversed(started):
             await server.stop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
+
+
+async def start_p2p(ctx: NodeContext, args: argparse.Namespace) -> P2PService | None:
+    """The devp2p service (``ethrex.p2p``) unless ``--p2p.maxpeers 0`` (the default of
+    ``--dev``): binds its ports, prints the enode, and is kept in the context for the admin and
+    net RPC namespaces and the Engine API's sync hook."""
+    if args.max_peers == 0 or ctx.datadir is None:
+        return None
+    urls = [u.strip() for u in args.bootnodes.split(",") if u.strip()] \
+        or list(BOOTNODES.get(ctx.network, ()))
+    bootnodes = []
+    for url in urls:
+        try:
+            bootnodes.append(parse_node(url))
+        except InvalidEnode as exc:
+            raise NodeError(f"--bootnodes: {exc}") from None
+    external_ip = None
+    if args.nat:
+        kind, _, ip = args.nat.partition(":")
+        if kind != "extip" or not ip:
+            raise NodeError(f"--nat {args.nat}: only extip:IP is supported")
+        external_ip = ip
+    config = P2PConfig(
+        private_key=load_node_key(ctx.datadir), listen_addr=args.p2p_addr,
+        tcp_port=args.p2p_port, discovery_addr=args.discovery_addr,
+        udp_port=args.discovery_port, discovery=not args.nodiscover, bootnodes=tuple(bootnodes),
+        max_peers=args.max_peers, client_id=ctx.client_version, sync_mode=args.syncmode,
+        external_ip=external_ip)
+    service = P2PService(ctx.chain, ctx.mempool, ctx.executor, config, ctx.datadir)
+    if args.sync_target:
+        service.sync.request_sync(args.sync_target)
+    ctx.engine.on_unknown_head = service.sync.request_sync
+    try:
+        await service.start()
+    except OSError as exc:
+        raise NodeError(f"p2p: cannot listen on {args.p2p_addr}:{args.p2p_port}: "
+                        f"{exc.strerror or exc}") from None
+    ctx.peers = service
+    print(f"ethrex: p2p listening on {args.p2p_addr}:{service.tcp_port}, discovery on "
+          f"{args.discovery_addr}:{service.udp_port}", flush=True)
+    print(f"ethrex: enode {service.enode.url()}", flush=True)
+    return service
 
 
 def _servers(ctx: NodeContext, args: argparse.Namespace) -> list[tuple[str, RpcServer]]:

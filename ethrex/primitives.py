@@ -24,6 +24,11 @@ def keccak256(data: bytes) -> bytes:
     return _keccak_256(data).digest()
 
 
+def keccak256_hasher() -> "sha3.keccak_256":
+    """An incremental Keccak-256 (``update``, ``digest``, ``copy``): RLPx's running frame MACs."""
+    return _keccak_256()
+
+
 EMPTY_HASH = keccak256(b"")  # code hash of an account without code
 EMPTY_LIST_HASH = keccak256(b"\xc0")  # ommers hash of a block without ommers
 

@@ -92,7 +92,7 @@ class PoolEntry:
 class Mempool:
     """Pending and queued transactions per sender, over ``chain``'s head state."""
 
-    def __init__(self, chain: Blockchain, max_per_account: int = 1024, max_total: int = 16384,
+    def __init__(self, chain: Blockchain, max_per_account: int = 4096, max_total: int = 16384,
                  price_bump: int = 10, min_tip: int = 0, max_blob_txs: int = 512) -> None:
         self.chain = chain
         self.max_per_account = max_per_account

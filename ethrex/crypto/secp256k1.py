@@ -4,7 +4,7 @@ Recovery calls the C functions directly so that a bad signature is a ``None``, n
 ``ValueError`` to catch; it costs the same as coincurve's ``PublicKey`` path (~40 us, all in C).
 """
 
-from coincurve import PrivateKey
+from coincurve import PrivateKey, PublicKey
 from coincurve._libsecp256k1 import ffi, lib
 from coincurve.context import GLOBAL_CONTEXT
 
@@ -92,3 +92,11 @@ def private_key_to_public_key(private_key: bytes) -> bytes:
 def private_key_to_address(private_key: bytes) -> bytes:
     """The address controlled by a 32-byte private key."""
     return keccak256(private_key_to_public_key(private_key))[12:]
+
+
+def ecdh(private_key: bytes, public_key: bytes) -> bytes:
+    """The x coordinate of ``private_key * public_key`` (64-byte key): the raw ECDH secret that
+    RLPx and its ECIES use (not libsecp256k1's hashed variant). Raises ``ValueError`` for a
+    point that is not on the curve."""
+    point = PublicKey(b"\x04" + public_key).multiply(private_key)
+    return point.format(compressed=False)[1:33]

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from ethrex.rpc.admin import network_handlers
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.context import NodeContext
 from ethrex.rpc.debug import DebugHandlers
@@ -17,4 +18,5 @@ def rpc_handlers(ctx: NodeContext) -> dict[str, Any]:
     handlers.update(net_handlers(view))
     handlers.update(txpool_handlers(view))
     handlers.update(DebugHandlers(view).table())
+    handlers.update(network_handlers(ctx))
     return handlers

@@ -21,10 +21,21 @@ from ethrex.types.genesis import ChainConfig
 
 
 class PeerView(Protocol):
-    """What ``net_peerCount`` and ``admin_peers`` read of the p2p layer."""
+    """What the ``admin``/``net`` namespaces and ``eth_syncing`` read of the p2p layer
+    (``ethrex.p2p.service.P2PService``; this edge never imports it)."""
 
-    def peers(self) -> list[dict[str, Any]]:
+    @property
+    def listening(self) -> bool: ...
+    def node_info(self) -> dict[str, Any]: ...
+    def peer_infos(self) -> list[dict[str, Any]]:
         """One ``admin_peers`` entry per connected peer."""
+        ...
+    def peer_count(self) -> int: ...
+    def add_peer(self, url: str) -> bool:
+        """Dial ``url`` (an enode URL); raises ``EthrexError`` naming what is wrong with it."""
+        ...
+    def syncing(self) -> dict[str, Any] | bool:
+        """``eth_syncing``: False, or the progress of the running sync."""
         ...
 
 

@@ -111,7 +111,8 @@ class EngineApi:
     """Engine API state for one node: payload build jobs and the invalid-block cache. Without
     a ``mempool`` (the fixture runner) payloads are built empty."""
 
-    __slots__ = ("chain", "mempool", "jobs", "invalid", "gas_limit", "extra_data")
+    __slots__ = ("chain", "mempool", "jobs", "invalid", "gas_limit", "extra_data",
+                 "on_unknown_head")
 
     def __init__(self, chain: Blockchain, mempool: Mempool | None = None,
                  gas_limit: int | None = None, extra_data: bytes = b"") -> None:
@@ -122,6 +123,9 @@ class EngineApi:
         self.invalid: dict[bytes, tuple[bytes | None, str]] = {}
         self.gas_limit = gas_limit
         self.extra_data = extra_data
+        # Called (on this thread) with a block hash the chain lacks that the consensus client
+        # wants as head: the p2p edge syncs towards it while we answer SYNCING.
+        self.on_unknown_head: Callable[[bytes], None] | None = None
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -219,6 +223,8 @@ class EngineApi:
         if store.has_block(block_hash):
             return payload_status(VALID, block_hash)
         if parent is None:
+            if self.on_unknown_head is not None:
+                self.on_unknown_head(header.parent_hash)
             return payload_status(SYNCING)
         if not store.has_state(parent.state_root):
             return payload_status(ACCEPTED)
@@ -259,7 +265,10 @@ class EngineApi:
             return {"payloadStatus": payload_status(INVALID, bad[0], bad[1]), "payloadId": None}
         store = self.chain.store
         head_header = store.get_header(head)
-        if head_header is None or not store.has_block(head):
+        if head_header is None or not store.has_block(head) \
+                or not store.has_state(head_header.state_root):
+            if self.on_unknown_head is not None:
+                self.on_unknown_head(head)
             return {"payloadStatus": payload_status(SYNCING), "payloadId": None}
         for name, pointer in (("safe", safe), ("finalized", finalized)):
             if pointer != ZERO_HASH and not self._is_ancestor(pointer, head_header):

@@ -44,9 +44,6 @@ class EthReads:
     def chain_id(self) -> str:
         return qty(self.view.chain.config.chain_id)
 
-    def syncing(self) -> bool:
-        return False
-
     # -- accounts ------------------------------------------------------------------------------
 
     def _root(self, block: Any, index: int) -> Header:
@@ -254,7 +251,6 @@ def eth_handlers(ctx: NodeContext) -> dict[str, Handler]:
     handlers: dict[str, Handler] = {
         "eth_blockNumber": r.block_number,
         "eth_chainId": r.chain_id,
-        "eth_syncing": r.syncing,
         "eth_getBalance": r.get_balance,
         "eth_getTransactionCount": r.get_transaction_count,
         "eth_getCode": r.get_code,

@@ -1,5 +1,5 @@
-"""The small namespaces: ``net`` (network id, listening, peers), ``web3`` (client version,
-sha3) and ``admin`` (nodeInfo, peers)."""
+"""The small namespaces: ``net_version`` and ``web3`` (client version, sha3); what the node
+says of its peers is in ``ethrex.rpc.admin``."""
 
 from typing import Any
 
@@ -13,36 +13,11 @@ def net_handlers(view: ChainView) -> dict[str, Any]:
     ctx = view.ctx
     network_id = view.chain.config.chain_id  # no separate network id: the chain id
 
-    def peers() -> list[dict[str, Any]]:
-        return [] if ctx.peers is None else ctx.peers.peers()
-
     def client_version() -> str:
         return ctx.client_version
 
-    def node_info() -> dict[str, Any]:
-        head = view.head()
-        genesis = view.store.get_header_by_number(0)
-        return {
-            "name": client_version(),
-            "id": "",
-            "enode": "",
-            "ip": "127.0.0.1",
-            "ports": {"discovery": 0, "listener": 0},
-            "listenAddr": "",
-            "protocols": {"eth": {
-                "network": network_id,
-                "genesis": data(genesis.hash()) if genesis is not None else None,
-                "head": data(head.hash()),
-                "config": {"chainId": view.chain.config.chain_id},
-            }},
-        }
-
     return {
         "net_version": lambda: str(network_id),
-        "net_listening": lambda: True,
-        "net_peerCount": lambda: hex(len(peers())),
         "web3_clientVersion": client_version,
         "web3_sha3": lambda value: data(keccak256(P.hex_data(value, 0))),
-        "admin_nodeInfo": node_info,
-        "admin_peers": peers,
     }

@@ -326,6 +326,17 @@ class Store:
         with self.backend.read() as view:
             return next(iter(view.scan(FLAT_STORAGE, prefix)), None) is not None
 
+    def iter_flat_accounts(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every ``(keccak(address), account leaf)`` of the flat tables, in key order (snap
+        sync fills them by hashed key, then builds the tries from them)."""
+        with self.backend.read() as view:
+            yield from view.scan(FLAT_ACCOUNTS)
+
+    def iter_flat_storage(self, address_hash: bytes) -> Iterator[tuple[bytes, bytes]]:
+        """Every ``(keccak(slot), rlp(value))`` of one account in the flat tables, in order."""
+        with self.backend.read() as view:
+            for key, value in view.scan(FLAT_STORAGE, address_hash):
+                yield key[32:], value
 
     # -- one-transaction shortcuts (each opens, or joins, a write transaction) -----------------
 

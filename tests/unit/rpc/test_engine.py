@@ -100,6 +100,20 @@ def test_unknown_parent_is_syncing() -> None:
     assert res["payloadStatus"]["status"] == "SYNCING"
 
 
+def test_unknown_heads_start_a_sync() -> None:
+    """The p2p edge's hook hears of every head or parent the consensus client names that we
+    lack: the payload's parent (newPayload) and the forkchoice head."""
+    ctx, api = make_node()
+    asked: list[bytes] = []
+    api.on_unknown_head = asked.append
+    env = build(api, _head(ctx), 100)
+    orphan = _rehash(env["executionPayload"], parentHash="0x" + "77" * 32)
+    api.new_payload(4, [orphan, [], "0x" + "11" * 32, []])
+    api.forkchoice_updated(3, [fc_state("0x" + "66" * 32)])
+    api.forkchoice_updated(3, [fc_state(_head(ctx))])  # known: no sync
+    assert asked == [b"\x77" * 32, b"\x66" * 32]
+
+
 def test_forkchoice_to_side_chain_reorgs_and_returns_transactions() -> None:
     ctx, api = make_node()
     genesis = _head(ctx)

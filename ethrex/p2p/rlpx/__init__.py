@@ -1,0 +1,1 @@
+"""RLPx: the authenticated, encrypted TCP transport of devp2p (ECIES handshake, framing)."""
