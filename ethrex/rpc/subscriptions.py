@@ -60,6 +60,8 @@ class SubscriptionHandlers:
         conn = current_connection()
         if conn is None:
             raise RpcError(-32601, "notifications not supported")
+        if conn.closed:  # dropped while its batch was being answered: nothing to hold
+            raise RpcError(LIMIT_EXCEEDED, "connection closed")
         if len(conn.subscriptions) >= self.per_connection:
             raise RpcError(LIMIT_EXCEEDED, f"too many subscriptions on this connection (limit "
                                            f"{self.per_connection})")
@@ -79,7 +81,7 @@ class SubscriptionHandlers:
             self.syncing[sub_id] = conn
         else:
             raise invalid_params(f"no \"{kind}\" subscription in eth namespace")
-        if not conn.subscriptions:
+        if self._connection_closed not in conn.on_close:
             conn.on_close.append(self._connection_closed)
         conn.subscriptions.add(sub_id)
         self._listen()

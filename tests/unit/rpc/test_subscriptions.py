@@ -10,10 +10,15 @@ from typing import Any
 
 import aiohttp
 import orjson
+import pytest
 
 from ethrex.rpc.api import rpc_handlers
+from ethrex.rpc.chainview import ChainView
+from ethrex.rpc.connections import Connection, set_current_connection
+from ethrex.rpc.errors import RpcError
 from ethrex.rpc.limits import DEFAULT_LIMITS
 from ethrex.rpc.server import RpcServer
+from ethrex.rpc.subscriptions import SubscriptionHandlers
 from tests.unit.rpc.serving import with_server
 from ethrex.types.transactions import transaction_hash
 from tests.unit.rpc.dev_chain import build, fc_state, make_node, new_payload_params, transfer
@@ -115,3 +120,24 @@ def test_heads_logs_and_pending_transactions_are_notified() -> None:
             assert got == [first, second]
 
     asyncio.run(_serve(ctx, go))
+
+
+def test_a_dropped_connection_keeps_no_subscription() -> None:
+    """A batch of subscribes still being answered when its client is dropped must not leave
+    subscriptions behind (they would count against the node's cap for ever)."""
+    ctx, _ = make_node()
+    subs = SubscriptionHandlers(ChainView(ctx))
+
+    async def go() -> None:
+        conn = Connection(1024)
+        set_current_connection(conn)
+        await subs.subscribe("newHeads")
+        await subs.subscribe("logs", {})
+        assert subs.count() == 2
+        conn.close("dropped")
+        assert subs.count() == 0
+        with pytest.raises(RpcError):
+            await subs.subscribe("newHeads")
+        assert subs.count() == 0
+
+    asyncio.run(go())
