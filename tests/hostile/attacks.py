@@ -5,9 +5,9 @@ read from ``/proc``. Every attack is bounded in count and time."""
 
 import asyncio
 import os
+import resource
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,13 +261,11 @@ class IdleConnections:
 async def idle_connections(host: str, port: int, count: int) -> IdleConnections:
     """Open ``count`` connections that send nothing; the node refuses those over its cap with
     a 503 and closes them at once, the rest it holds until the header timeout."""
+    need_files(count + 512)
     held: list[asyncio.StreamWriter] = []
     readers: list[asyncio.StreamReader] = []
     for _ in range(count):
-        try:
-            reader, writer = await asyncio.open_connection(host, port)
-        except OSError:
-            continue
+        reader, writer = await asyncio.open_connection(host, port)
         held.append(writer)
         readers.append(reader)
     await asyncio.sleep(1.0)
@@ -289,5 +287,12 @@ async def idle_connections(host: str, port: int, count: int) -> IdleConnections:
     return IdleConnections(still, count - len(still))
 
 
-def run_async(fn: Callable[[], Any]) -> Any:
-    return asyncio.run(fn())
+def need_files(count: int) -> None:
+    """Raise this process's open-file limit to ``count`` (up to the hard limit, as the node
+    does for itself); fail, not skip, when the hard limit is lower."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= count or soft == resource.RLIM_INFINITY:
+        return
+    assert hard == resource.RLIM_INFINITY or hard >= count, \
+        f"the attack needs {count} open files, the hard limit is {hard}: raise `ulimit -Hn`"
+    resource.setrlimit(resource.RLIMIT_NOFILE, (count, hard))
