@@ -48,7 +48,9 @@ def test_combined_attack() -> None:
                            "node's open files (idle held)": fds[0],
                            "subs accepted": subs.accepted, "subs refused": subs.refused,
                            "bombs answered": len(bombs),
-                           "bomb errors": sorted({b["error"]["message"] for b in bombs})}
+                           "bombs cut off": sorted({b["error"]["message"] for b in bombs
+                                                    if "error" in b}),
+                           "bombs out of gas (50M) in time": sum("result" in b for b in bombs)}
                 idle.close()
                 await subs.close()
                 return figures
