@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow bench profile clean tools localnet
+.PHONY: install run test test-slow bench profile clean tools localnet contracts
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,6 +35,12 @@ $(GETH_STAMP):
 	touch $(GETH_STAMP)
 
 tools: $(GETH_STAMP)
+
+# The rollup's Solidity contracts (contracts/) compiled offline by solc-js into the artifacts
+# the node reads (ethrex/l2/artifacts, committed; tests/unit/l2/test_artifacts.py recompiles
+# and compares)
+contracts: $(NODE_STAMP)
+	node contracts/compile.mjs ethrex/l2/artifacts
 
 # A real consensus client drives ethrex: prysm's beacon-chain, validator and prysmctl, built
 # from the Go module proxy into .tools/bin. `go install prysm@version` refuses prysm for the

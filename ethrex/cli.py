@@ -1,5 +1,6 @@
 """The ``ethrex`` command line: the node (the seed's flags), ``import``, ``export``,
-``removedb``, and ``test KIND PATH...`` for the official fixtures."""
+``removedb``, ``test KIND PATH...`` for the official fixtures, and ``l2 ...`` for the rollup
+(its flags and subcommands: ``ethrex.l2.cli``)."""
 
 import argparse
 import logging
@@ -10,6 +11,7 @@ from typing import Any
 from ethrex import node
 from ethrex.errors import EthrexError
 from ethrex.fixtures import main as run_fixtures
+from ethrex.l2.cli import l2_parser, run_command
 from ethrex.rpc.limits import DEFAULT_LIMITS, MB
 
 COMMANDS = ("import", "export", "removedb")
@@ -32,7 +34,8 @@ def node_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ethrex", description="Ethereum execution client.",
         epilog="commands: import FILE | export FILE [--first N --last M] | removedb | "
-               "test KIND PATH...")
+               "test KIND PATH... | l2 [--dev | deploy | deposit | withdraw | "
+               "claim-withdrawal | balance] (ethrex l2 --help)")
     p.add_argument("command", nargs="?", choices=COMMANDS, help="what to do (default: run)")
     p.add_argument("file", nargs="?", help="the chain file of import/export")
     p.add_argument("--network", help="mainnet, sepolia, hoodi or a genesis.json file "
@@ -153,9 +156,29 @@ def parse_node_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def _logging(level: str) -> None:
+    logging.basicConfig(level=LOG_LEVELS[level],
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def l2_main(argv: list[str]) -> int:
+    """``ethrex l2 ...``: the sequencer node (``--dev``: with its own L1 dev chain), or a
+    deploy or user command."""
+    args = l2_parser().parse_args(argv)
+    _logging(args.log_level)
+    if args.command is not None:
+        return run_command(args)
+    try:
+        return node.run_l2_dev(args) if args.dev else node.run_l2(args)
+    except EthrexError as exc:
+        return node.main_error(exc)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``ethrex`` console script."""
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["l2"]:
+        return l2_main(argv[1:])
     if argv[:1] == ["test"]:
         parser = argparse.ArgumentParser(prog="ethrex test", description="Run official fixtures.")
         parser.add_argument("kind", help="rlp, trie, transaction, state or blockchain")
@@ -163,8 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         targs = parser.parse_args(argv[1:])
         return run_fixtures(targs.kind, targs.paths)
     args = parse_node_args(argv)
-    logging.basicConfig(level=LOG_LEVELS[args.log_level],
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging(args.log_level)
     try:
         if args.command == "import":
             return node.cmd_import(args)

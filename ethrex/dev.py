@@ -20,13 +20,14 @@ from typing import Any, TextIO
 
 from coincurve import PrivateKey
 
+from ethrex.blockchain.networks import newest_forks_config
 from ethrex.crypto.secp256k1 import SECP256K1N, private_key_to_address
 from ethrex.forks import Fork
 from ethrex.primitives import hex_to_bytes, keccak256
 from ethrex.rpc.context import NodeContext
 from ethrex.rpc.engine import engine_handlers
 from ethrex.rpc.engine_types import blob_versioned_hashes
-from ethrex.types.genesis import BlobParams, ChainConfig, Genesis, GenesisAccount
+from ethrex.types.genesis import Genesis, GenesisAccount
 from ethrex.types.transactions import decode_transaction
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -139,17 +140,7 @@ def checksum_address(address: bytes) -> str:
 def dev_genesis() -> Genesis:
     """The dev chain: every fork through Osaka at genesis, the test accounts funded and the
     system contracts deployed."""
-    config = ChainConfig(
-        chain_id=DEV_CHAIN_ID, homestead_block=0, eip150_block=0, eip155_block=0,
-        eip158_block=0, byzantium_block=0, constantinople_block=0, petersburg_block=0,
-        istanbul_block=0, muir_glacier_block=0, berlin_block=0, london_block=0,
-        arrow_glacier_block=0, gray_glacier_block=0, merge_netsplit_block=0,
-        terminal_total_difficulty=0, terminal_total_difficulty_passed=True,
-        shanghai_time=0, cancun_time=0, prague_time=0, osaka_time=0,
-        blob_schedule=(("cancun", BlobParams(3, 6, 3338477)),
-                       ("prague", BlobParams(6, 9, 5007716)),
-                       ("osaka", BlobParams(6, 9, 5007716))),
-    )
+    config = newest_forks_config(DEV_CHAIN_ID)
     alloc = {address: GenesisAccount(balance=DEV_BALANCE) for address, _ in dev_accounts()}
     for address, code in SYSTEM_CONTRACTS.items():
         alloc[hex_to_bytes(address)] = GenesisAccount(nonce=1, code=bytes.fromhex("".join(code)))

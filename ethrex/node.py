@@ -3,7 +3,9 @@
 ``run_node(args)`` takes the parsed options of ``ethrex.cli`` (attribute names below), opens
 the store in the data directory, imports a chain file when asked, then serves JSON-RPC (HTTP
 and the JWT-guarded Engine API) and, with ``--dev``, runs the dev block producer
-(``ethrex.dev``) until SIGINT or SIGTERM. This module alone wires the edges together.
+(``ethrex.dev``) until SIGINT or SIGTERM. ``run_l2(args)`` does the same for an L2 sequencer
+(``ethrex.l2``) and ``run_l2_dev(args)`` for an L1 dev chain with an L2 on it, in one
+process. This module alone wires the edges together.
 Everything async lives here and in the edges; block execution runs on one worker thread
 (``NodeContext.executor``), the store's only writer.
 
@@ -29,7 +31,7 @@ import secrets
 import shutil
 import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields, replace
 from pathlib import Path
@@ -40,8 +42,16 @@ from ethrex.blockchain.chainfile import ChainFileError, read_chain_file, write_b
 from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
 from ethrex.blockchain.networks import load_network, network_genesis_path
 from ethrex.crypto.kzg import load_trusted_setup
-from ethrex.dev import dev_genesis, run_dev_producer
+from ethrex.dev import dev_accounts, dev_genesis, run_dev_producer
 from ethrex.errors import EthrexError
+from ethrex.l2.cli import sequencer_config
+from ethrex.l2.client import EthClient
+from ethrex.l2.deploy import Deployment, deploy
+from ethrex.l2.errors import L2ConfigError
+from ethrex.l2.genesis import L2_CHAIN_ID, l2_genesis
+from ethrex.l2.node import serve_l2
+from ethrex.l2.rollup.hooks import L2Hooks
+from ethrex.l2.sender import TxSender
 from ethrex.p2p.bootnodes import BOOTNODES, parse_node
 from ethrex.p2p.enode import InvalidEnode, load_node_key
 from ethrex.p2p.service import P2PConfig, P2PService
@@ -301,21 +311,41 @@ def _run_node(args: argparse.Namespace) -> int:
         head = chain.head_header()
         print(f"ethrex: head #{head.number} 0x{head.hash().hex()}", flush=True)
         try:
-            asyncio.run(serve(ctx, args))
-        except ExceptionGroup as group:  # a task or server failed: say which, exit non-zero
-            first = group.exceptions[0]
-            while isinstance(first, ExceptionGroup):
-                first = first.exceptions[0]
-            if isinstance(first, NodeError):
-                raise first from None
-            log.error("node task failed", exc_info=first)
-            raise NodeError(f"stopped by a failure: {type(first).__name__}: {first}") from None
+            run_tasks(serve(ctx, args))
         finally:
             executor.shutdown(wait=True)
     finally:
         close_store(chain.store)
     print("ethrex: stopped", flush=True)
     return 0
+
+
+def run_tasks(main: Coroutine[Any, Any, None]) -> None:
+    """Run the node's tasks; a failed task stops them all and is reported as a
+    ``NodeError`` (one line for ours, the traceback in the log for a bug)."""
+    try:
+        asyncio.run(main)
+    except ExceptionGroup as group:  # a task or server failed: say which, exit non-zero
+        first = group.exceptions[0]
+        while isinstance(first, ExceptionGroup):
+            first = first.exceptions[0]
+        if isinstance(first, (NodeError, L2ConfigError)):
+            raise NodeError(str(first)) from None
+        log.error("node task failed", exc_info=first)
+        raise NodeError(f"stopped by a failure: {type(first).__name__}: {first}") from None
+
+
+async def until_signal(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    """``run(stop)`` with ``stop`` set by SIGINT or SIGTERM."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await run(stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
@@ -464,3 +494,115 @@ def main_error(exc: EthrexError) -> int:
     """One line on stderr, exit code 1."""
     print(f"ethrex: error: {exc}", file=sys.stderr, flush=True)
     return 1
+
+
+# -- the L2 -----------------------------------------------------------------------------------
+
+L2_DEV_SEQUENCER = 9  # the dev account that deploys, owns and sequences
+DEPLOYMENT_FILE = "deployment.json"
+
+
+def open_l2_chain(datadir: Path, chain_id: int) -> Blockchain:
+    """The L2 chain of ``chain_id`` in ``datadir`` (its genesis written on first use)."""
+    store = open_store(datadir)
+    try:
+        return Blockchain.open(store, l2_genesis(chain_id), hooks=L2Hooks())
+    except EthrexError as exc:
+        close_store(store)
+        raise NodeError(str(exc)) from None
+
+
+def run_l2(args: argparse.Namespace) -> int:
+    """``ethrex l2``: the sequencer node until SIGINT or SIGTERM."""
+    config, chain_id = sequencer_config(args)
+    datadir = Path(args.datadir).expanduser() if args.datadir else default_datadir() / "l2"
+    print(f"ethrex l2: datadir {datadir}", flush=True)
+    chain = open_l2_chain(datadir, chain_id)
+    executor = start_exec_thread()
+    try:
+        ctx = node_context(chain, executor, network="l2", datadir=datadir)
+        head = chain.head_header()
+        print(f"ethrex l2: chain {chain_id}, head #{head.number} 0x{head.hash().hex()}",
+              flush=True)
+        run_tasks(until_signal(lambda stop: serve_l2(ctx, config, stop)))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        executor.shutdown(wait=True)
+        close_store(chain.store)
+    print("ethrex l2: stopped", flush=True)
+    return 0
+
+
+def run_l2_dev(args: argparse.Namespace) -> int:
+    """``ethrex l2 --dev``: an L1 dev chain (blocks every ``--dev.l1-period`` seconds, RPC on
+    ``--dev.l1-port``), the rollup's contracts deployed on it (once per datadir) and the L2
+    sequencing on it, in one process."""
+    datadir = Path(args.datadir).expanduser() if args.datadir else default_datadir() / "l2-dev"
+    chain_id = args.l2_chain_id if args.l2_chain_id is not None else L2_CHAIN_ID
+    print(f"ethrex l2 --dev: datadir {datadir}", flush=True)
+    store = open_store(datadir / "l1")
+    try:
+        l1_chain = Blockchain.open(store, dev_genesis())
+    except EthrexError as exc:
+        close_store(store)
+        raise NodeError(str(exc)) from None
+    l2_chain = open_l2_chain(datadir / "l2", chain_id)
+    l1_exec, l2_exec = start_exec_thread(), start_exec_thread()
+    try:
+        l1_ctx = node_context(l1_chain, l1_exec, network="dev", datadir=datadir / "l1")
+        l2_ctx = node_context(l2_chain, l2_exec, network="l2", datadir=datadir / "l2")
+        run_tasks(until_signal(lambda stop: _serve_l2_dev(l1_ctx, l2_ctx, args, chain_id,
+                                                          datadir, stop)))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        l1_exec.shutdown(wait=True)
+        l2_exec.shutdown(wait=True)
+        close_store(l2_chain.store)
+        close_store(l1_chain.store)
+    print("ethrex l2 --dev: stopped", flush=True)
+    return 0
+
+
+async def _dev_deployment(l1_url: str, key: bytes, chain_id: int,
+                          datadir: Path) -> Deployment:
+    """The contracts on the dev L1: deployed once, then read from the datadir."""
+    path = datadir / DEPLOYMENT_FILE
+    async with EthClient(l1_url) as l1:
+        if path.exists():
+            deployment = Deployment.read(path)
+            if await l1.code(bytes.fromhex(deployment.bridge[2:])):
+                return deployment
+        sender = TxSender(l1, key, bump_after=5.0)
+        deployment = await deploy(sender, sender.address, l2_chain_id=chain_id)
+    deployment.write(path)
+    return deployment
+
+
+async def _serve_l2_dev(l1_ctx: NodeContext, l2_ctx: NodeContext, args: argparse.Namespace,
+                        chain_id: int, datadir: Path, stop: asyncio.Event) -> None:
+    l1_server = RpcServer(rpc_handlers(l1_ctx), "127.0.0.1", args.dev_l1_port)
+    try:
+        await l1_server.start()
+    except OSError as exc:
+        raise NodeError(f"L1 dev chain: cannot listen on 127.0.0.1:{args.dev_l1_port}: "
+                        f"{exc.strerror or exc}") from None
+    l1_url = f"http://127.0.0.1:{args.dev_l1_port}"
+    print(f"ethrex l2 --dev: L1 dev chain (chain id {l1_ctx.config.chain_id}) at {l1_url}",
+          flush=True)
+    try:
+        async with asyncio.TaskGroup() as group:
+            producer = group.create_task(run_dev_producer(l1_ctx, args.dev_l1_period))
+            address, key = dev_accounts()[L2_DEV_SEQUENCER]
+            deployment = await _dev_deployment(l1_url, key, chain_id, datadir)
+            print(f"ethrex l2 --dev: CommonBridge {deployment.bridge}, OnChainProposer "
+                  f"{deployment.on_chain_proposer} (owner and sequencer: dev account "
+                  f"{L2_DEV_SEQUENCER}, 0x{address.hex()}); L2 chain id {chain_id}; "
+                  f"deployment in {datadir / DEPLOYMENT_FILE}", flush=True)
+            args.l1_rpc = l1_url
+            config, _ = sequencer_config(args, deployment, key)
+            await serve_l2(l2_ctx, config, stop)
+            producer.cancel()
+    finally:
+        await l1_server.stop()

@@ -108,6 +108,7 @@ def build_payload(
     *,
     sidecars: Callable[[bytes], BlobTransactionNetwork | None] | None = None,
     forced: Sequence[Transaction] | None = None,
+    privileged: Sequence[Transaction] = (),
     extra_data: bytes = b"",
     gas_limit: int | None = None,
 ) -> BuiltPayload:
@@ -116,7 +117,9 @@ def build_payload(
 
     ``pending`` maps each sender to its executable transactions in nonce order (the
     mempool's view). ``forced`` (testing_buildBlockV1) replaces it: every transaction goes in,
-    in the given order, and one that cannot is an ``InvalidTransaction``.
+    in the given order, and one that cannot is an ``InvalidTransaction``. ``privileged`` (a
+    rollup's L1-to-L2 transactions) go in first, in their order, until one does not fit: the
+    rest wait for a later block; the block's transactions say how many went in.
     """
     parent_hash = parent.hash()
     number = parent.number + 1
@@ -140,6 +143,11 @@ def build_payload(
     builder = BlockBuilder(state, template, rules, chain.block_context(parent))
     builder.begin()
     selection = _Selection(builder, template.base_fee_per_gas or 0, sidecars)
+    for tx in privileged:
+        try:
+            builder.apply(tx)  # pays no fee: no block value
+        except InvalidTransaction:
+            break  # no room left; the order must hold, so the rest wait too
     if forced is not None:
         for tx in forced:
             selection.include(tx, strict=True)

@@ -5,7 +5,8 @@ chain, the transaction pool, the Engine API state the engine port and the dev bl
 share, and the single thread that writes to the chain (block import, payload building, fork
 choice all enter it with ``loop.run_in_executor(ctx.executor, ...)``). The other edges plug in
 through typed fields as they come: ``peers`` is what the RPC reads of the p2p layer; a rollup
-wraps this context in its own (``l2`` keeps ``l1: NodeContext``) rather than adding keys to it.
+wraps this context in its own (``ethrex.l2.rpc.L2Context`` keeps it as ``node``) rather than
+adding keys to it.
 """
 
 from concurrent.futures import Executor

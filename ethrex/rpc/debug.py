@@ -1,11 +1,13 @@
-"""The ``debug`` namespace: raw RLP reads (getRawHeader/Block/Transaction/Receipts) and traces
+"""The ``debug`` namespace: raw RLP reads (getRawHeader/Block/Transaction/Receipts), traces
 (traceTransaction, traceBlockByNumber/ByHash, traceCall) by re-executing on the parent's
-archive state with an instrumented opcode table (``ethrex.rpc.tracing``)."""
+archive state with an instrumented opcode table (``ethrex.rpc.tracing``), and a block's
+execution witness (executionWitness, ``ethrex.blockchain.witness``)."""
 
 from dataclasses import replace
 from typing import Any
 
-from ethrex.errors import InvalidTransaction
+from ethrex.blockchain.witness import record_witness
+from ethrex.errors import InvalidBlock, InvalidTransaction
 from ethrex.execution.block import BlockBuilder
 from ethrex.execution.transaction import BLOCK_TX, TransactionResult, Tracer, TxOptions
 from ethrex.rpc import params as P
@@ -24,6 +26,7 @@ from ethrex.rpc.server import current_abort, tracing
 from ethrex.rpc.tracing import CallTracer, StructLogger, TraceBudget, prestate
 from ethrex.rpc.types import data
 from ethrex.state import StateDB
+from ethrex.state.witness import witness_to_json
 from ethrex.types.block import Block, encode_block
 from ethrex.types.header import encode_header
 from ethrex.types.receipt import encode_receipt
@@ -45,6 +48,7 @@ class DebugHandlers:
             "debug_traceBlockByNumber": self.trace_block_by_number,
             "debug_traceBlockByHash": self.trace_block_by_hash,
             "debug_traceCall": self.trace_call,
+            "debug_executionWitness": self.execution_witness,
         }
 
     # -- raw -------------------------------------------------------------------------------------
@@ -68,6 +72,19 @@ class DebugHandlers:
     def raw_receipts(self, block: Any) -> list[str]:
         found = self._block(block)
         return [data(encode_receipt(r)) for r in self.view.receipts(found.header.hash())]
+
+    @tracing
+    def execution_witness(self, block: Any) -> dict[str, list[str]]:
+        """What re-executing the block statelessly needs: trie nodes, codes, keys and RLP
+        headers (reth's shape; geth serves the headers as JSON objects and no keys). A block
+        replay, bounded by the block's gas: on the tracers' workers, never holding up calls."""
+        found = self._block(block)
+        if found.header.number == 0:
+            raise server_error("genesis has no execution witness")
+        try:
+            return witness_to_json(record_witness(self.view.chain, [found]))
+        except InvalidBlock as exc:  # a stored block always replays: our bug, or no state
+            raise server_error(f"witness of block {found.header.number}: {exc}") from exc
 
     # -- traces ----------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from ethrex.types.transactions import (
     BlobTransaction,
     FeeMarketTransaction,
     LegacyTransaction,
+    PrivilegedL2Transaction,
     SetCodeTransaction,
     Transaction,
     legacy_chain_id,
@@ -142,6 +143,11 @@ def transaction_json(
     else:
         out["accessList"] = _access_list_json(tx.access_list)
         out["chainId"] = qty(tx.chain_id)
+        if isinstance(tx, PrivilegedL2Transaction):
+            # unsigned (the sender is a field): a zero signature, as rollups serve their
+            # deposit transactions, since client libraries read v, r and s of every one
+            out["v"] = out["r"] = out["s"] = out["yParity"] = "0x0"
+            return out
         if isinstance(tx, BlobTransaction):
             out["maxFeePerBlobGas"] = qty(tx.max_fee_per_blob_gas)
             out["blobVersionedHashes"] = [data(h) for h in tx.blob_versioned_hashes]

@@ -12,6 +12,7 @@ from ethrex.errors import RLPDecodingError
 from ethrex.primitives import keccak256
 from ethrex.rlp import Item
 from ethrex.types._fields import read_bytes, read_hashes, read_list, read_uint
+from ethrex.types.transactions import PrivilegedL2Transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +88,7 @@ def decode_receipt(data: bytes) -> Receipt:
     tx_type = 0
     if data[0] < 0x80:
         tx_type, data = data[0], data[1:]
-        if not 1 <= tx_type <= 4:
+        if not 1 <= tx_type <= 4 and tx_type != PrivilegedL2Transaction.TYPE:
             raise RLPDecodingError(f"unknown receipt type {tx_type:#04x}")
     first, gas_used, bloom, logs = read_list(rlp.decode(data), "receipt", 4)
     first = read_bytes(first, "receipt status")

@@ -4,6 +4,11 @@ Type 0 is the legacy RLP list (EIP-155 folds the chain id into ``v``); types 1-4
 envelopes ``type || rlp(fields)``: access lists (EIP-2930), fee market (EIP-1559), blobs
 (EIP-4844) and set-code authorizations (EIP-7702). Dataclass fields are in RLP order.
 
+Type 0x7e is the rollup's privileged transaction (an L1-to-L2 message such as a deposit): it
+has no signature, it names its sender. No L1 fork enables it (``ForkRules.tx_types``); an L2
+runs it through its execution hooks (``ethrex.l2.rollup.hooks``). It is known here so that L2
+blocks are stored, read and served like any other.
+
 Decoding checks shape only (field counts, sizes, canonical integers); whether a transaction is
 valid under a fork is ``ethrex.execution.tx_validation``'s job.
 """
@@ -130,15 +135,36 @@ class SetCodeTransaction:
     s: int
 
 
+@dataclass(frozen=True, slots=True)
+class PrivilegedL2Transaction:
+    """A rollup's L1-to-L2 transaction: the L1 bridge sets ``sender`` and numbers it with
+    ``nonce`` (its id on L1); only the sequencer includes it, so it carries no signature.
+    The field layout is ethrex's (type 0x7e, ``from`` last)."""
+
+    TYPE: ClassVar[int] = 0x7E
+    chain_id: int
+    nonce: int
+    max_priority_fee_per_gas: int
+    max_fee_per_gas: int
+    gas: int
+    to: bytes
+    value: int
+    data: bytes
+    access_list: AccessList
+    sender: bytes
+
+
 Transaction = Union[
     LegacyTransaction,
     AccessListTransaction,
     FeeMarketTransaction,
     BlobTransaction,
     SetCodeTransaction,
+    PrivilegedL2Transaction,
 ]
 TypedTransaction = Union[
-    AccessListTransaction, FeeMarketTransaction, BlobTransaction, SetCodeTransaction
+    AccessListTransaction, FeeMarketTransaction, BlobTransaction, SetCodeTransaction,
+    PrivilegedL2Transaction,
 ]
 
 
@@ -196,6 +222,9 @@ def _unsigned_fields(tx: Transaction) -> list[object]:
     if isinstance(tx, SetCodeTransaction):
         head.append([_auth_fields(a) for a in tx.authorization_list])
         return head
+    if isinstance(tx, PrivilegedL2Transaction):
+        head.append(tx.sender)
+        return head
     raise TypeError(f"not a transaction: {type(tx).__name__}")
 
 
@@ -204,6 +233,8 @@ def transaction_fields(tx: Transaction) -> list[object]:
     fields = _unsigned_fields(tx)
     if isinstance(tx, LegacyTransaction):
         fields += [tx.v, tx.r, tx.s]
+    elif isinstance(tx, PrivilegedL2Transaction):
+        pass  # unsigned: the sender is a field
     else:
         fields += [tx.y_parity, tx.r, tx.s]
     return fields
@@ -317,11 +348,24 @@ def _decode_set_code_tx(item: Item) -> SetCodeTransaction:
     )
 
 
+def _decode_privileged_tx(item: Item) -> PrivilegedL2Transaction:
+    (chain_id, nonce, tip, fee_cap, gas, to, value, data, access_list,
+     sender) = read_list(item, "privileged transaction", 10)
+    return PrivilegedL2Transaction(
+        read_uint(chain_id, "chain_id"), read_uint(nonce, "nonce", 64),
+        read_uint(tip, "max_priority_fee_per_gas"), read_uint(fee_cap, "max_fee_per_gas"),
+        read_uint(gas, "gas", 64), read_to(to), read_uint(value, "value"),
+        read_bytes(data, "data"), _read_access_list(access_list),
+        read_bytes(sender, "from", 20),
+    )
+
+
 _TYPED_DECODERS: dict[int, Callable[[Item], TypedTransaction]] = {
     1: _decode_access_list_tx,
     2: _decode_fee_market_tx,
     3: decode_blob_transaction_fields,
     4: _decode_set_code_tx,
+    PrivilegedL2Transaction.TYPE: _decode_privileged_tx,
 }
 
 
@@ -383,7 +427,10 @@ def _y_parity(tx: Transaction) -> int:
 
 
 def recover_sender(tx: Transaction) -> bytes:
-    """The 20-byte address that signed ``tx``; raises ``InvalidTransaction`` if none does."""
+    """The 20-byte address that signed ``tx`` (a privileged transaction names it); raises
+    ``InvalidTransaction`` if none does."""
+    if isinstance(tx, PrivilegedL2Transaction):
+        return tx.sender
     return recover_address(signing_hash(tx), _y_parity(tx), tx.r, tx.s)
 
 

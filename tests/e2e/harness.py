@@ -156,7 +156,7 @@ class Rpc:
 
 # -- processes ---------------------------------------------------------------------------------
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float,
+def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float,
                 name: str) -> None:
     rpc = Rpc(url, timeout=2)
     deadline = time.monotonic() + timeout
@@ -175,7 +175,7 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: flo
     raise RuntimeError(f"{name} did not answer within {timeout}s:\n{log.read_text()}")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
         proc.wait(15)
@@ -222,11 +222,11 @@ def dev_node(period: float = 0, timeout: float = 60, args: Sequence[str] = (),
                                 env={**os.environ, "PYTHONPATH": str(REPO)})
     try:
         url = f"http://127.0.0.1:{http_port}"
-        _wait_ready(url, proc, log, timeout, "ethrex")
+        wait_ready(url, proc, log, timeout, "ethrex")
         yield DevNode(url, f"http://127.0.0.1:{auth_port}", datadir, log, proc.pid)
         assert proc.poll() in (None, 0), f"ethrex died during the test:\n{log.read_text()}"
     finally:
-        _stop(proc)
+        stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -237,10 +237,11 @@ ANVIL_BASE_FEE = 1_000_000_000 * 7 // 8
 
 
 @contextmanager
-def anvil(hardfork: str = "osaka", timeout: float = 30) -> Iterator[str]:
+def anvil(hardfork: str = "osaka", timeout: float = 30,
+          block_time: float | None = None) -> Iterator[str]:
     """anvil (npm ``@foundry-rs/anvil-linux-amd64``) on a free loopback port with the dev
     mnemonic's accounts, chain id 31337, ethrex --dev's gas limit and base fees, and one block
-    per transaction; yields its URL."""
+    per transaction (or one every ``block_time`` seconds); yields its URL."""
     assert ANVIL_BIN.is_file(), f"{ANVIL_BIN} is missing: run `npm ci` (make test does)"
     tmp = Path(tempfile.mkdtemp(prefix="anvil-e2e-"))
     port = free_port()
@@ -248,14 +249,16 @@ def anvil(hardfork: str = "osaka", timeout: float = 30) -> Iterator[str]:
     cmd = [str(ANVIL_BIN), "--host", "127.0.0.1", "--port", str(port), "--hardfork", hardfork,
            "--chain-id", str(CHAIN_ID), "--accounts", "10", "--balance", "10000",
            "--gas-limit", "30000000", "--base-fee", str(ANVIL_BASE_FEE)]
+    if block_time is not None:
+        cmd += ["--block-time", str(block_time)]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=tmp, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
-        _wait_ready(url, proc, log, timeout, "anvil")
+        wait_ready(url, proc, log, timeout, "anvil")
         yield url
     finally:
-        _stop(proc)
+        stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -7,8 +7,9 @@
   imports nothing else of ``rpc`` and nothing of ``p2p``. No edge builds frames or drives the
   interpreter (``ethrex.evm.frame``, ``ethrex.evm.vm``): they run transactions and blocks
   through the pipelines of ``ethrex.execution``.
-- The stateless prover (``ethrex/l2/prover/``) imports only types, trie, state, execution,
-  forks and what lies below them (no storage, no blockchain, no edge).
+- The stateless prover (``ethrex/l2/prover/``) and the rollup's state transition it shares
+  with the sequencer (``ethrex/l2/rollup/``) import only types, trie, state, execution, forks
+  and what lies below them, and each other (no storage, no blockchain, no edge).
 - ``node.py`` alone wires the edges together: no other module imports two edges.
 - No module imports another package's ``_private`` name, or reads one off a module of another
   package (``kzg._setup()``).
@@ -46,7 +47,7 @@ EDGES = {"rpc", "p2p", "l2"}
 INTERPRETER = {"ethrex.evm.frame", "ethrex.evm.vm"}  # only execution/ drives the EVM
 L2_MAY_USE_FROM_RPC = {"ethrex.rpc.api", "ethrex.rpc.server", "ethrex.rpc.context",
                        "ethrex.rpc.errors"}
-PROVER = ("l2", "prover")
+STATELESS = (("l2", "prover"), ("l2", "rollup"))  # packages the prover may run
 PROVER_MAY_IMPORT = {"primitives", "errors", "rlp", "crypto", "types", "forks", "trie", "state",
                      "evm", "execution"}
 
@@ -100,12 +101,12 @@ def edges_keep_to_themselves(module: Module, tree: ast.Module) -> list[str]:
 
 
 def prover_is_stateless(module: Module, tree: ast.Module) -> list[str]:
-    if module[:2] != PROVER:
+    if module[:2] not in STATELESS:
         return []
     out = []
     for name, _ in _imports(tree):
         target = _ethrex_package(name)
-        if target is None or name.startswith("ethrex.l2.prover"):
+        if target is None or name.startswith(("ethrex.l2.prover", "ethrex.l2.rollup")):
             continue
         if target not in PROVER_MAY_IMPORT:
             out.append(f"imports {name} (the prover runs on a witness, not the node)")
@@ -192,11 +193,13 @@ def test_edges_catch_each_others_internals() -> None:
 
 def test_prover_catches_storage_and_the_node() -> None:
     for source in ("from ethrex.storage import Store", "import ethrex.blockchain.blockchain",
-                   "from ethrex.rpc.api import rpc_handlers"):
+                   "from ethrex.rpc.api import rpc_handlers", "from ethrex.l2.store import S"):
         assert _check(prover_is_stateless, ("l2", "prover", "x"), source), source
+        assert _check(prover_is_stateless, ("l2", "rollup", "x"), source), source
     assert not _check(prover_is_stateless, ("l2", "prover", "x"),
                       "from ethrex.execution.block import apply_block\n"
-                      "from ethrex.state import StateDB\nfrom ethrex.l2.prover.w import W")
+                      "from ethrex.state import StateDB\nfrom ethrex.l2.prover.w import W\n"
+                      "from ethrex.l2.rollup.batch import execute_batch")
 
 
 def test_only_node_may_import_two_edges() -> None:
