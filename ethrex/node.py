@@ -58,6 +58,7 @@ from ethrex.p2p.service import P2PConfig, P2PService
 from ethrex.rpc.api import rpc_handlers
 from ethrex.rpc.context import NodeContext, node_context
 from ethrex.rpc.engine import engine_handlers
+from ethrex.rpc.flags import add_rpc_guard_flags  # noqa: F401 - cli.py adds them through us
 from ethrex.rpc.limits import RpcLimits
 from ethrex.rpc.server import RpcServer
 from ethrex.storage import Store
