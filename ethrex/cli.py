@@ -47,19 +47,6 @@ def node_parser() -> argparse.ArgumentParser:
                    help=f"namespaces served over HTTP, comma-separated, {node.NAMESPACES_HELP}")
     p.add_argument("--ws.api", dest="ws_api", type=node.namespaces_flag, metavar="LIST",
                    help="namespaces served over WebSocket (same port; default: as --http.api)")
-    p.add_argument("--http.corsdomain", dest="http_corsdomain", default="", metavar="LIST",
-                   help="origins browsers may call the HTTP and WebSocket port from, "
-                        "comma-separated ('*': any; default: none)")
-    p.add_argument("--http.vhosts", dest="http_vhosts", default="localhost", metavar="LIST",
-                   help="Host header names the HTTP port answers, comma-separated ('*': any; "
-                        "IP addresses always; default: localhost)")
-    p.add_argument("--rpc.max-request-size", dest="rpc_max_body", type=int, metavar="BYTES",
-                   help="largest request body or WebSocket message (default 5 MiB, as geth)")
-    p.add_argument("--rpc.batch-request-limit", dest="rpc_max_batch", type=int, metavar="N",
-                   help="most requests in one batch (default 1000, as geth)")
-    p.add_argument("--rpc.batch-response-max-size", dest="rpc_max_batch_response", type=int,
-                   metavar="BYTES", help="largest batch reply; the requests past it get an "
-                   "error (default 25 MiB, as geth)")
     p.add_argument("--authrpc.addr", dest="authrpc_addr", default="127.0.0.1")
     p.add_argument("--authrpc.port", dest="authrpc_port", type=int, default=8551)
     p.add_argument("--authrpc.jwtsecret", dest="authrpc_jwtsecret", metavar="FILE",
@@ -98,6 +85,7 @@ def node_parser() -> argparse.ArgumentParser:
                    help="BIP-39 mnemonic of the dev accounts (default: anvil's and hardhat's)")
     p.add_argument("--first", type=int, help="export: first block number (default 0)")
     p.add_argument("--last", type=int, help="export: last block number (default: head)")
+    node.add_rpc_guard_flags(p)
     return p
 
 

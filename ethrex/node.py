@@ -12,8 +12,14 @@ Everything async lives here and in the edges; block execution runs on one worker
 Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
 import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
 p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period,
-dev_accounts, dev_mnemonic, http_api, ws_api, http_corsdomain, http_vhosts, rpc_max_body,
-rpc_max_batch, rpc_max_batch_response, miner_gaslimit, metrics, metrics_addr, metrics_port.
+dev_accounts, dev_mnemonic, http_api, ws_api, miner_gaslimit, metrics, metrics_addr, metrics_port,
+http_corsdomain, http_vhosts, ws_origins, authrpc_vhosts, and the fields of ``RpcLimits``.
+
+The data directory and ``chaindata/`` are created 0700 and the JWT secret 0600, as geth does:
+they hold the chain and the Engine API's key. The open-file limit is raised to its hard limit at
+start (geth does too) and the public port's connection cap is lowered when the two ports' caps
+would not fit under it, so idle clients on the public port cannot take the file descriptors the
+Engine API needs.
 """
 
 import argparse
@@ -21,12 +27,14 @@ import asyncio
 import fcntl
 import logging
 import os
+import resource
 import secrets
 import shutil
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +62,8 @@ from ethrex.progress import Progress
 from ethrex.rpc.api import DEFAULT_NAMESPACES, NAMESPACES, parse_namespaces, rpc_handlers
 from ethrex.rpc.context import NodeContext, node_context
 from ethrex.rpc.engine import engine_handlers
+from ethrex.rpc.flags import add_rpc_guard_flags  # noqa: F401 - cli.py adds them through us
+from ethrex.rpc.limits import RpcLimits
 from ethrex.rpc.metrics import Metrics, MetricsServer, instrument
 from ethrex.rpc.server import RpcServer
 from ethrex.storage import Store
@@ -62,6 +72,7 @@ from ethrex.types.genesis import Genesis
 log = logging.getLogger("ethrex")
 
 CHAINDATA = "chaindata"  # the store's folder inside the data directory
+SWITCH_INTERVAL = 0.001  # seconds a thread holds the GIL while another waits (Python: 0.005)
 JWT_FILE = "jwt.hex"
 LOCK_FILE = "LOCK"
 
@@ -105,13 +116,23 @@ def network_genesis(args: argparse.Namespace) -> Genesis:
 _LOCKS: dict[int, int] = {}  # id(store) -> the fd holding its datadir lock
 
 
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` 0700, only its owner can enter it (missing parents get the usual mode);
+    an existing directory is left as it is: it may be the user's own (``--datadir .``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)
+
+
 def open_store(datadir: Path) -> Store:
     """The LMDB store in ``datadir/chaindata``, locked against a second ethrex process; a
     clear ``NodeError`` when it cannot be opened."""
     path = datadir / CHAINDATA
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(datadir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        make_private_dir(datadir)
+        make_private_dir(path)
+        if path.stat().st_mode & 0o077:  # ours: made 0755 by earlier versions
+            path.chmod(0o700)
+        fd = os.open(datadir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -159,7 +180,8 @@ def jwt_secret(path: Path) -> bytes:
     """The Engine API secret in ``path`` (hex); a fresh random one is written when the file
     is missing, as geth does."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.exists():
+            make_private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write("0x" + secrets.token_hex(32))
@@ -294,6 +316,10 @@ def run_node(args: argparse.Namespace) -> int:
     # Until the event loop takes over, SIGTERM stops the node like Ctrl-C: between blocks or
     # inside one, whose store transaction then never commits.
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    # While EVM threads (RPC calls, block import) keep the GIL busy, the event loop waits for
+    # it at every socket operation: a 1 ms switch interval instead of 5 keeps its answers
+    # quick. It costs nothing while only one thread runs.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         return _run_node(args)
     except KeyboardInterrupt:
@@ -327,10 +353,11 @@ def _run_node(args: argparse.Namespace) -> int:
         secret_path = Path(args.authrpc_jwtsecret) if args.authrpc_jwtsecret \
             else datadir / JWT_FILE
         secret = jwt_secret(secret_path)
+        limits = fit_connection_caps(rpc_limits(args), raise_file_limit())
         executor = start_exec_thread()
         keys = dict(_dev_accounts(args)) if args.dev else None
         ctx = node_context(chain, executor, dev_mode=args.dev, network=args.network or "dev",
-                           datadir=datadir, jwt_secret=secret, dev_keys=keys)
+                           datadir=datadir, jwt_secret=secret, dev_keys=keys, limits=limits)
         ctx.engine.gas_limit = args.miner_gaslimit
         if ctx.dev is not None:
             ctx.dev.automine = not args.dev_period
@@ -486,23 +513,56 @@ def _servers(ctx: NodeContext, args: argparse.Namespace,
     if metrics is not None:
         engine_table = instrument(engine_table, metrics.rpc)
     ws = None if args.ws_api is None else table(args.ws_api)
-    limits = {name: value for name, value in (("max_body", args.rpc_max_body),
-                                              ("max_batch", args.rpc_max_batch),
-                                              ("max_batch_response", args.rpc_max_batch_response))
-              if value is not None}  # the server's defaults (geth's) otherwise
+    limits = ctx.limits
     http = RpcServer(public if args.http_api is None else table(args.http_api),
                      args.http_addr, args.http_port, ws_handlers=ws,
-                     cors=_list_flag(args.http_corsdomain), vhosts=_list_flag(args.http_vhosts),
-                     **limits)
+                     cors=_names(args.http_corsdomain), vhosts=_names(args.http_vhosts),
+                     ws_origins=_names(args.ws_origins), limits=limits)
     engine = RpcServer({**public, **engine_table},
                        args.authrpc_addr, args.authrpc_port, jwt_secret=ctx.jwt_secret,
-                       vhosts=("*",), **limits)
+                       vhosts=_names(args.authrpc_vhosts), limits=limits,
+                       max_connections=limits.authrpc_max_connections)
     return [("http", http), ("authrpc", engine)]
 
 
-def _list_flag(text: str) -> tuple[str, ...]:
-    """``--http.corsdomain a,b``: the comma-separated names."""
-    return tuple(name.strip() for name in text.split(",") if name.strip())
+def _names(flag: str) -> list[str]:
+    """A comma-separated flag value as a list."""
+    return [name.strip() for name in flag.split(",") if name.strip()]
+
+
+def rpc_limits(args: argparse.Namespace) -> RpcLimits:
+    """The ``--rpc.*`` limits of ``args`` (their dests are ``RpcLimits``' fields)."""
+    return RpcLimits(**{f.name: getattr(args, f.name) for f in fields(RpcLimits)})
+
+
+FD_RESERVE = 256  # files the node needs besides client connections: store, peers, logs
+
+
+def raise_file_limit() -> int:
+    """Raise the soft open-file limit to the hard one, as geth does; the limit now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft == resource.RLIM_INFINITY:
+        return soft if soft != resource.RLIM_INFINITY else 1 << 20
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def fit_connection_caps(limits: RpcLimits, file_limit: int) -> RpcLimits:
+    """``limits`` with the public port's connection cap lowered, if need be, so that both
+    ports' caps and ``FD_RESERVE`` fit in ``file_limit``: a full public port then leaves the
+    Engine API its descriptors."""
+    room = file_limit - FD_RESERVE - limits.authrpc_max_connections
+    if limits.max_connections <= room:
+        return limits
+    cap = max(room, 1)
+    print(f"ethrex: warning: --rpc.max-connections {limits.max_connections} lowered to {cap} "
+          f"(open-file limit {file_limit})", flush=True)
+    return replace(limits, max_connections=cap)
 
 
 def _dev_producer(ctx: NodeContext, args: argparse.Namespace) -> Coroutine[Any, Any, None] | None:

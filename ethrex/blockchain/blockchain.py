@@ -85,8 +85,8 @@ class Blockchain:
     """The chain in a ``Store``: import, fork choice, archive state. ``hooks`` are how its
     blocks execute (L1 by default; a rollup passes its own)."""
 
-    __slots__ = ("store", "config", "hooks", "_lock", "_recent_diffs", "_state_roots",
-                 "unsigned_senders", "imported")
+    __slots__ = ("store", "config", "hooks", "head_listeners", "_lock", "_recent_diffs",
+                 "_state_roots", "unsigned_senders", "imported")
 
     def __init__(self, store: Store, config: ChainConfig,
                  hooks: ExecutionHooks | None = None) -> None:
@@ -95,6 +95,9 @@ class Blockchain:
         self.hooks = hooks if hooks is not None else L1Hooks(
             config.deposit_contract_address or MAINNET_DEPOSIT_CONTRACT)
         self._lock = threading.RLock()  # one writer, even if two threads call in
+        # Called with the new head's hash once it is committed, on the writer's thread
+        # (subscriptions are told this way instead of each polling the store).
+        self.head_listeners: list[Callable[[bytes], None]] = []
         # block hash -> (parent hash, state diff) of blocks added without becoming the head:
         # the fork choice that follows (engine newPayload, then forkchoiceUpdated) moves the
         # flat state by the block's own diff instead of diffing two tries.
@@ -329,7 +332,9 @@ class Blockchain:
             tx.add_block(block, output.receipts, td, backend.pending_nodes, code)
             if make_head:
                 self._set_head(tx, block_hash, header.parent_hash, diff)
-        if not make_head and diff is not None:
+        if make_head:
+            self._head_moved(block_hash)
+        elif diff is not None:
             recent = self._recent_diffs
             recent[block_hash] = (header.parent_hash, diff)
             while len(recent) > RECENT_DIFFS:
@@ -393,3 +398,8 @@ class Blockchain:
                             f"{name} block {pointer.hex()} is not an ancestor of head {head.hex()}"
                         )
                     setter(pointer)
+            self._head_moved(head)
+
+    def _head_moved(self, head: bytes) -> None:
+        for listener in list(self.head_listeners):
+            listener(head)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from ethrex.evm.env import BlockEnv, TxEnv
+from ethrex.evm.errors import NEVER
 from ethrex.forks import ForkRules
 from ethrex.state import StateDB
 
@@ -51,6 +52,7 @@ class Context:
         "stack_max",
         "blob_base_fee",
         "tracer",
+        "abort",
     )
 
     def __init__(
@@ -71,6 +73,7 @@ class Context:
         self.opcode_table, self.gas_table, self.stack_min, self.stack_max = tables
         self.blob_base_fee = blob_base_fee
         self.tracer: Any = None  # debug_trace*: an object with on_step(frame, pc, op, gas)
+        self.abort = NEVER  # an RPC call's AbortSignal: read at taken jumps and frame starts
 
 
 class Frame:

@@ -24,7 +24,7 @@ from ethrex.forks import ForkRules
 from ethrex.rpc import params as P
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.errors import RpcError, invalid_params, reverted, server_error
-from ethrex.rpc.server import blocking
+from ethrex.rpc.server import blocking, current_abort
 from ethrex.rpc.types import data, qty
 from ethrex.state import StateDB
 from ethrex.types.header import Header
@@ -38,7 +38,6 @@ from ethrex.types.transactions import (
     Transaction,
 )
 
-RPC_GAS_CAP = 50_000_000  # the reference client's --rpc.gascap default
 TX_BASE_GAS = 21000  # a plain transfer
 CALL_STIPEND = 2300  # gas a value-bearing CALL gives its callee for free
 ZERO_ADDRESS = bytes(20)
@@ -212,10 +211,12 @@ def message_tx(args: CallArgs, gas: int, chain_id: int, base_fee: int) -> Transa
 
 def run_call(state: StateDB, env: BlockEnv, rules: ForkRules, args: CallArgs, gas: int,
              options: TxOptions = CALL) -> TransactionResult:
-    """Run the message ``args`` with ``gas`` on ``state`` (changes stay in ``state``).
+    """Run the message ``args`` with ``gas`` on ``state`` (changes stay in ``state``), under
+    the current RPC call's time budget (``current_abort``).
 
     Raises ``RpcError`` (-32000) when the message could not be a transaction at all
     (insufficient funds, intrinsic gas too low, fee below the base fee, a bad override)."""
+    options = replace(options, abort=current_abort())
     tx = message_tx(args, gas, env.chain_id, env.base_fee_per_gas)
     if options.no_base_fee and args.gas_price in (None, 0) and not args.max_fee \
             and not args.max_priority_fee:
@@ -318,8 +319,11 @@ class CallHandlers:
         header = view.require_header(P.block_id(block, index))
         return header, view.state(header), call_env(view.chain, header), view.rules(header)
 
-    def _gas(self, args: CallArgs, env: BlockEnv) -> int:
-        return args.gas if args.gas is not None else min(env.gas_limit, RPC_GAS_CAP)
+    def gas_for(self, args: CallArgs, env: BlockEnv) -> int:
+        """The gas a call runs with: what it asks, else the block's gas limit, never more than
+        the node's ``--rpc.gascap`` (geth caps a given ``gas`` too)."""
+        cap = self.view.ctx.limits.gas_cap
+        return min(args.gas if args.gas is not None else env.gas_limit, cap)
 
     @blocking
     def call(self, tx: Any, block: Any = None, state_overrides: Any = None,
@@ -328,8 +332,7 @@ class CallHandlers:
         _, state, env, rules = self.prepare(block, 1)
         options = replace(CALL, state_overrides=parse_state_overrides(state_overrides, 2))
         env = apply_block_overrides(env, block_overrides, 3)
-        result = run_call(state, env, rules, args, min(self._gas(args, env), RPC_GAS_CAP),
-                          options)
+        result = run_call(state, env, rules, args, self.gas_for(args, env), options)
         if isinstance(result.error, Revert):
             raise reverted(result.output)
         if result.error is not None:
@@ -343,7 +346,7 @@ class CallHandlers:
         args = parse_call_args(tx, 0)
         _, state0, env, rules = self.prepare(block if block is not None else "latest", 1)
         options = overridden(state0, rules, parse_state_overrides(state_overrides, 2))
-        hi = self._gas(args, env)
+        hi = self.gas_for(args, env)
         fee_cap = args.gas_price or args.max_fee or 0
         if fee_cap:
             available = state0.get_balance(args.sender) - args.value
@@ -360,7 +363,7 @@ class CallHandlers:
         args = parse_call_args(tx, 0)
         _, state0, env, rules = self.prepare(block, 1)
         options = overridden(state0, rules, parse_state_overrides(state_overrides, 2))
-        gas = self._gas(args, env)
+        gas = self.gas_for(args, env)
         excluded = {args.sender, env.coinbase, *precompiles_for(rules)}
         if args.to:
             excluded.add(args.to)

@@ -18,6 +18,7 @@ from ethrex.blockchain.blockchain import Blockchain
 from ethrex.blockchain.devchain import DevChain
 from ethrex.blockchain.mempool import Mempool
 from ethrex.rpc.engine import CLIENT_NAME, CLIENT_VERSION, EngineApi
+from ethrex.rpc.limits import DEFAULT_LIMITS, RpcLimits
 from ethrex.types.genesis import ChainConfig
 
 
@@ -55,6 +56,7 @@ class NodeContext:
     peers: PeerView | None = None  # None: no p2p layer (no peers)
     dev: DevChain | None = None  # --dev: blocks on demand, the dev methods' chain
     dev_keys: dict[bytes, bytes] | None = None  # --dev: address -> key of the funded accounts
+    limits: RpcLimits = DEFAULT_LIMITS  # gas cap, trace and subscription caps (--rpc.* flags)
 
     @property
     def config(self) -> ChainConfig:

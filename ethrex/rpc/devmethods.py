@@ -26,7 +26,7 @@ from ethrex.blockchain.devchain import DevChain, DevChainError, placeholder_sign
 from ethrex.errors import InvalidTransaction
 from ethrex.execution.fee_market import next_base_fee
 from ethrex.rpc import params as P
-from ethrex.rpc.call import RPC_GAS_CAP, CallArgs, call_env, estimate_gas, message_tx, \
+from ethrex.rpc.call import CallArgs, call_env, estimate_gas, message_tx, \
     parse_call_args
 from ethrex.rpc.context import NodeContext
 from ethrex.rpc.errors import invalid_params, server_error
@@ -151,7 +151,7 @@ class DevMethods:
         args = replace(args, nonce=nonce)
         gas = args.gas
         if gas is None:
-            hi = min(head.gas_limit, RPC_GAS_CAP)
+            hi = min(head.gas_limit, self.ctx.limits.gas_cap)
             gas = estimate_gas(state, call_env(chain, head), chain.rules_for(head),
                                replace(args, gas=None), hi)
         return message_tx(args, gas, chain.config.chain_id, 0)

@@ -28,7 +28,6 @@ from ethrex.execution.transaction import TxOptions
 from ethrex.primitives import EMPTY_LIST_HASH, keccak256
 from ethrex.rpc import params as P
 from ethrex.rpc.call import (
-    RPC_GAS_CAP,
     CallArgs,
     halt_message,
     parse_call_args,
@@ -43,7 +42,7 @@ from ethrex.rpc.errors import (
     reverted,
     server_error,
 )
-from ethrex.rpc.server import blocking
+from ethrex.rpc.server import blocking, current_abort
 from ethrex.rpc.types import block_json, data, qty, transaction_json
 from ethrex.state import StateDB
 from ethrex.trie import EMPTY_ROOT
@@ -298,7 +297,7 @@ class Simulator:
         self.base = base
         self.validate = validate
         self.state = SimState(view.state(base).backend, trace)
-        self.pool = RPC_GAS_CAP
+        self.pool = view.ctx.limits.gas_cap  # --rpc.gascap: for all the calls together
         self.chain_id = view.chain.config.chain_id
         self.base_rules = view.rules(base)
         self.hashes: dict[int, bytes] = {}  # number -> hash of the simulated blocks so far
@@ -390,7 +389,7 @@ class Simulator:
         builder = BlockBuilder(state, draft, rules, ctx, env)
         builder.begin()
         options = TxOptions(check_nonce=self.validate, no_base_fee=not self.validate,
-                            precompiles=precompiles)
+                            precompiles=precompiles, abort=current_abort())
 
         state.log_count = 0
         senders: list[bytes] = []

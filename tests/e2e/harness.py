@@ -190,6 +190,7 @@ class DevNode:
     auth_url: str
     datadir: Path
     log: Path
+    pid: int = 0
 
     def rpc(self) -> Rpc:
         return Rpc(self.http_url)
@@ -201,11 +202,14 @@ class DevNode:
 
 
 @contextmanager
-def ethrex_node(*args: str, timeout: float = 60) -> Iterator[DevNode]:
-    """``ethrex`` with ``args`` on free loopback ports, its datadir in a temporary folder;
-    ready once it answers eth_chainId. Stopped with SIGTERM (then SIGKILL) on exit."""
+def ethrex_node(*args: str, timeout: float = 60, datadir: Path | None = None
+                ) -> Iterator[DevNode]:
+    """``ethrex`` with ``args`` on free loopback ports; ready once it answers eth_chainId. Its
+    datadir is ``datadir`` (kept), else a temporary folder. Stopped with SIGTERM (then SIGKILL)
+    on exit; a test may stop it itself with SIGTERM (``DevNode.pid``), then it must have
+    exited cleanly."""
     tmp = Path(tempfile.mkdtemp(prefix="ethrex-e2e-"))
-    datadir = tmp / "db"
+    datadir = datadir if datadir is not None else tmp / "db"
     http_port, auth_port, p2p = free_port(), free_port(), free_port()
     log = tmp / "node.log"
     cmd = [sys.executable, "-m", "ethrex.cli", *args, "--datadir", str(datadir),
@@ -218,18 +222,20 @@ def ethrex_node(*args: str, timeout: float = 60) -> Iterator[DevNode]:
     try:
         url = f"http://127.0.0.1:{http_port}"
         wait_ready(url, proc, log, timeout, "ethrex")
-        yield DevNode(url, f"http://127.0.0.1:{auth_port}", datadir, log)
-        assert proc.poll() is None, f"ethrex died during the test:\n{log.read_text()}"
+        yield DevNode(url, f"http://127.0.0.1:{auth_port}", datadir, log, proc.pid)
+        assert proc.poll() in (None, 0), f"ethrex died during the test:\n{log.read_text()}"
     finally:
         stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextmanager
-def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
+def dev_node(period: float = 0, timeout: float = 60, args: Sequence[str] = (),
+             datadir: Path | None = None) -> Iterator[DevNode]:
     """``ethrex --dev`` (``ethrex_node``): a block every ``period`` seconds, or (0) one as soon
-    as transactions arrive."""
-    with ethrex_node("--dev", "--dev.period", str(period), timeout=timeout) as node:
+    as transactions arrive; ``args`` are more flags, ``datadir`` a kept data directory."""
+    with ethrex_node("--dev", "--dev.period", str(period), *args, timeout=timeout,
+                     datadir=datadir) as node:
         yield node
 
 
