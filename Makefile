@@ -69,8 +69,10 @@ $(PRYSM_STAMP):
 localnet: $(STAMP) $(PRYSM_STAMP)
 	$(PY) -m scripts.localnet $(LOCALNET_ARGS)
 
+# tests/hostile attacks a node and times its answers: it runs alone, after the rest
 test: $(STAMP) $(NODE_STAMP) $(GETH_STAMP)
-	$(PY) -m pytest -n 2 -q tests
+	$(PY) -m pytest -n 2 -q tests --ignore=tests/hostile
+	$(PY) -m pytest -q -s tests/hostile
 
 # also the fixture files listed in tests/ef/slow_files.txt (minutes each)
 test-slow: $(STAMP)

@@ -8,6 +8,7 @@ import logging
 import sys
 
 from ethrex import node
+from ethrex.dev import DEV_ACCOUNTS, DEV_MNEMONIC
 from ethrex.errors import EthrexError
 from ethrex.fixtures import main as run_fixtures
 from ethrex.l2.cli import l2_parser, run_command
@@ -33,8 +34,8 @@ def node_parser() -> argparse.ArgumentParser:
         prog="ethrex", description="Ethereum execution client.",
         epilog="commands: init GENESIS | import FILE | export FILE [--first N --last M] | "
                "removedb | test KIND PATH... | l2 [--dev | deploy | deposit | withdraw | "
-               "claim-withdrawal | balance] (ethrex l2 --help; import and export without "
-               "--network use the chain already in the datadir)")
+               "claim-withdrawal | balance | reconstruct] (ethrex l2 --help; import and export "
+               "without --network use the chain already in the datadir)")
     p.add_argument("command", nargs="?", choices=COMMANDS, help="what to do (default: run)")
     p.add_argument("file", nargs="?", help="the chain file of import/export, the genesis of init")
     p.add_argument("--network", help="mainnet, sepolia, hoodi or a genesis.json file "
@@ -44,6 +45,10 @@ def node_parser() -> argparse.ArgumentParser:
                    help="import a chain file (concatenated RLP blocks) before starting")
     p.add_argument("--http.addr", dest="http_addr", default="127.0.0.1")
     p.add_argument("--http.port", dest="http_port", type=int, default=8545)
+    p.add_argument("--http.api", dest="http_api", type=node.namespaces_flag, metavar="LIST",
+                   help=f"namespaces served over HTTP, comma-separated, {node.NAMESPACES_HELP}")
+    p.add_argument("--ws.api", dest="ws_api", type=node.namespaces_flag, metavar="LIST",
+                   help="namespaces served over WebSocket (same port; default: as --http.api)")
     p.add_argument("--authrpc.addr", dest="authrpc_addr", default="127.0.0.1")
     p.add_argument("--authrpc.port", dest="authrpc_port", type=int, default=8551)
     p.add_argument("--authrpc.jwtsecret", dest="authrpc_jwtsecret", metavar="FILE",
@@ -61,7 +66,14 @@ def node_parser() -> argparse.ArgumentParser:
                    help="the address peers reach us at (enode, node record, discovery)")
     p.add_argument("--p2p.maxpeers", dest="max_peers", type=int, default=None,
                    help="most peers at once; 0 turns networking off (default 50, 0 with --dev)")
+    p.add_argument("--miner.gaslimit", dest="miner_gaslimit", type=int, metavar="GAS",
+                   help="the gas limit the payloads this node builds move towards, by the most "
+                        "a block may (default: the parent's; geth's default is 60,000,000)")
     p.add_argument("--log.level", dest="log_level", choices=sorted(LOG_LEVELS), default="info")
+    p.add_argument("--metrics", action="store_true",
+                   help="serve Prometheus metrics at http://METRICS.ADDR:METRICS.PORT/metrics")
+    p.add_argument("--metrics.addr", dest="metrics_addr", default="127.0.0.1")
+    p.add_argument("--metrics.port", dest="metrics_port", type=int, default=6060)
     p.add_argument("--syncmode", choices=("full", "snap"), default="full")
     p.add_argument("--sync.target", dest="sync_target", type=_block_hash, metavar="HASH",
                    help="sync towards this block hash from the peers (private networks, tests; "
@@ -69,8 +81,13 @@ def node_parser() -> argparse.ArgumentParser:
     p.add_argument("--dev", action="store_true", help="produce blocks locally (dev chain)")
     p.add_argument("--dev.period", dest="dev_period", type=float, default=0.0,
                    help="seconds between dev blocks (0: one block per transaction)")
+    p.add_argument("--dev.accounts", dest="dev_accounts", type=int, default=DEV_ACCOUNTS,
+                   metavar="N", help=f"dev accounts to fund (default {DEV_ACCOUNTS})")
+    p.add_argument("--dev.mnemonic", dest="dev_mnemonic", default=DEV_MNEMONIC,
+                   help="BIP-39 mnemonic of the dev accounts (default: anvil's and hardhat's)")
     p.add_argument("--first", type=int, help="export: first block number (default 0)")
     p.add_argument("--last", type=int, help="export: last block number (default: head)")
+    node.add_rpc_guard_flags(p)
     return p
 
 
@@ -114,6 +131,11 @@ def l2_main(argv: list[str]) -> int:
     deploy or user command."""
     args = l2_parser().parse_args(argv)
     _logging(args.log_level)
+    if args.command == "reconstruct":  # writes a datadir: ethrex.node opens stores
+        try:
+            return node.run_l2_reconstruct(args)
+        except EthrexError as exc:
+            return node.main_error(exc)
     if args.command is not None:
         return run_command(args)
     try:

@@ -1,34 +1,31 @@
 """Dev mode (``ethrex --dev``): a one-command local chain with a built-in block producer.
 
-The producer plays the consensus client through the same Engine API handlers a real one
-calls (those of the node's own ``EngineApi``, on its block-execution thread):
-forkchoiceUpdatedV3 with attributes, getPayload, newPayload, forkchoiceUpdated to the new
-block. It makes a block every ``period`` seconds, or, without a period, as soon as a transaction
-arrives. The chain runs the newest fork from genesis, and the ten accounts of the well-known
-test mnemonic (the ones anvil and hardhat fund) hold 10,000 ether each.
+The chain runs the newest fork from genesis, and the first accounts of the well-known test
+mnemonic (the ones anvil and hardhat fund; ``--dev.accounts``, ``--dev.mnemonic``) hold 10,000
+ether each. The producer makes blocks through the node's ``DevChain``
+(``ethrex.blockchain.devchain``: payload building and the one import path): every ``period``
+seconds, or, without a period and while automine is on, as soon as a transaction arrives. The
+dev methods (``ethrex.rpc.devmethods``: evm_*, anvil_*, eth_sendTransaction, ...) drive the
+same ``DevChain``.
 """
 
 import asyncio
 import hashlib
 import hmac
 import sys
-import time
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from functools import cache
-from typing import Any, TextIO
+from typing import TextIO
 
 from coincurve import PrivateKey
 
 from ethrex.blockchain.networks import newest_forks_config
 from ethrex.crypto.secp256k1 import SECP256K1N, private_key_to_address
-from ethrex.forks import Fork
 from ethrex.primitives import hex_to_bytes, keccak256
 from ethrex.rpc.context import NodeContext
-from ethrex.rpc.engine import engine_handlers
-from ethrex.rpc.engine_types import blob_versioned_hashes
 from ethrex.types.genesis import Genesis, GenesisAccount
-from ethrex.types.transactions import decode_transaction
 
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
 DEV_CHAIN_ID = 31337  # anvil's and hardhat's, so their scripts' signatures fit
@@ -116,10 +113,11 @@ def derive_private_key(seed: bytes, path: str) -> bytes:
 
 
 @cache
-def dev_accounts(count: int = DEV_ACCOUNTS) -> tuple[tuple[bytes, bytes], ...]:
-    """(address, private key) of the first ``count`` accounts of ``DEV_MNEMONIC`` at
+def dev_accounts(count: int = DEV_ACCOUNTS,
+                 mnemonic: str = DEV_MNEMONIC) -> tuple[tuple[bytes, bytes], ...]:
+    """(address, private key) of the first ``count`` accounts of ``mnemonic`` at
     m/44'/60'/0'/0/i."""
-    seed = mnemonic_to_seed(DEV_MNEMONIC)
+    seed = mnemonic_to_seed(mnemonic)
     out = []
     for i in range(count):
         key = derive_private_key(seed, f"m/44'/60'/0'/0/{i}")
@@ -137,81 +135,43 @@ def checksum_address(address: bytes) -> str:
 
 # -- genesis -----------------------------------------------------------------------------------
 
-def dev_genesis() -> Genesis:
-    """The dev chain: every fork through Osaka at genesis, the test accounts funded and the
-    system contracts deployed."""
-    config = newest_forks_config(DEV_CHAIN_ID)
-    alloc = {address: GenesisAccount(balance=DEV_BALANCE) for address, _ in dev_accounts()}
+def dev_genesis(accounts: tuple[tuple[bytes, bytes], ...] | None = None,
+                chain_id: int = DEV_CHAIN_ID, balance: int = DEV_BALANCE,
+                gas_limit: int = DEV_GAS_LIMIT, timestamp: int = 0,
+                osaka: bool = True) -> Genesis:
+    """A dev chain: every fork through Osaka (or Prague) at genesis, ``accounts`` (default:
+    ``dev_accounts()``) funded with ``balance`` and the system contracts deployed."""
+    config = newest_forks_config(chain_id)
+    if not osaka:
+        config = replace(config, osaka_time=None)
+    funded = dev_accounts() if accounts is None else accounts
+    alloc = {address: GenesisAccount(balance=balance) for address, _ in funded}
     for address, code in SYSTEM_CONTRACTS.items():
         alloc[hex_to_bytes(address)] = GenesisAccount(nonce=1, code=bytes.fromhex("".join(code)))
-    return Genesis(config=config, alloc=alloc, gas_limit=DEV_GAS_LIMIT, difficulty=0,
-                   base_fee_per_gas=DEV_BASE_FEE, extra_data=b"ethrex dev")
+    return Genesis(config=config, alloc=alloc, gas_limit=gas_limit, difficulty=0,
+                   base_fee_per_gas=DEV_BASE_FEE, extra_data=b"ethrex dev", timestamp=timestamp)
 
 
-def print_dev_accounts(out: TextIO = sys.stdout) -> None:
+def print_dev_accounts(accounts: tuple[tuple[bytes, bytes], ...], mnemonic: str = DEV_MNEMONIC,
+                       out: TextIO = sys.stdout) -> None:
     """The funded accounts and their keys, as anvil prints them."""
     lines = ["", "Dev mode: prefunded accounts (10000 ETH each)", "=" * 46]
-    for i, (address, key) in enumerate(dev_accounts()):
+    for i, (address, key) in enumerate(accounts):
         lines.append(f"({i}) {checksum_address(address)}  key 0x{key.hex()}")
-    lines.append(f"Mnemonic: {DEV_MNEMONIC}  (path m/44'/60'/0'/0/i, chain id {DEV_CHAIN_ID})")
+    lines.append(f"Mnemonic: {mnemonic}  (path m/44'/60'/0'/0/i, chain id {DEV_CHAIN_ID})")
     print("\n".join(lines), file=out, flush=True)
 
 
 # -- the producer ------------------------------------------------------------------------------
 
-def _engine(ctx: NodeContext) -> dict[str, Callable[..., Any]]:
-    return engine_handlers(ctx.engine, ctx.executor)
-
-
-async def produce_block(ctx: NodeContext, handlers: dict[str, Callable[..., Any]] | None = None
-                        ) -> bytes:
-    """One block through the Engine API, as a consensus client would make it; returns its
-    hash."""
-    h = handlers if handlers is not None else _engine(ctx)
-    head = ctx.chain.head_header()
-    head_hash = "0x" + head.hash().hex()
-    timestamp = max(int(time.time()), head.timestamp + 1)
-    beacon_root = keccak256(b"ethrex dev beacon root" + (head.number + 1).to_bytes(8, "big"))
-    attrs = {
-        "timestamp": hex(timestamp),
-        "prevRandao": "0x" + keccak256(head.hash()).hex(),
-        "suggestedFeeRecipient": "0x" + bytes(20).hex(),
-        "withdrawals": [],
-        "parentBeaconBlockRoot": "0x" + beacon_root.hex(),
-    }
-    state = {"headBlockHash": head_hash, "safeBlockHash": head_hash,
-             "finalizedBlockHash": head_hash}
-    fcu = await h["engine_forkchoiceUpdatedV3"](state, attrs)
-    payload_id = fcu["payloadId"]
-    fork = ctx.chain.rules_for(head).fork
-    get_version = 5 if fork >= Fork.OSAKA else 4 if fork >= Fork.PRAGUE else 3
-    envelope = await h[f"engine_getPayloadV{get_version}"](payload_id)
-    payload = envelope["executionPayload"]
-    hashes = _versioned_hashes(payload["transactions"])
-    if get_version >= 4:
-        status = await h["engine_newPayloadV4"](payload, hashes, attrs["parentBeaconBlockRoot"],
-                                                envelope["executionRequests"])
-    else:
-        status = await h["engine_newPayloadV3"](payload, hashes, attrs["parentBeaconBlockRoot"])
-    if status["status"] != "VALID":
-        raise RuntimeError(f"dev block rejected by our own engine: {status}")
-    new_head = payload["blockHash"]
-    await h["engine_forkchoiceUpdatedV3"]({"headBlockHash": new_head, "safeBlockHash": new_head,
-                                          "finalizedBlockHash": new_head}, None)
-    return hex_to_bytes(new_head)
-
-
-def _versioned_hashes(raw_txs: list[str]) -> list[str]:
-    txs = [decode_transaction(hex_to_bytes(t)) for t in raw_txs]
-    return ["0x" + vh.hex() for vh in blob_versioned_hashes(txs)]
-
-
 async def run_dev_producer(ctx: NodeContext, period: float | None,
                            on_block: Callable[[bytes], None] | None = None) -> None:
-    """Produce blocks until cancelled: every ``period`` seconds, or (None) as soon as a
-    transaction arrives. Prints the dev accounts first."""
-    print_dev_accounts()
-    handlers = _engine(ctx)
+    """Produce blocks until cancelled: every ``period`` seconds (when given), and as soon as a
+    transaction arrives while automine is on (``anvil_setAutomine``; off by default with a
+    period, as anvil's interval mining)."""
+    dev = ctx.dev
+    if dev is None:
+        raise RuntimeError("the node context has no DevChain (node_context(dev=True))")
     loop = asyncio.get_running_loop()
     arrived = asyncio.Event()
     mempool = ctx.mempool
@@ -221,23 +181,28 @@ async def run_dev_producer(ctx: NodeContext, period: float | None,
 
     mempool.listeners.append(wake)
     try:
+        deadline = None if not period else loop.time() + period
         while True:
-            if period:
-                await asyncio.sleep(period)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await arrived.wait()
+            except TimeoutError:
+                pass  # the period is up: a block, with or without transactions
             else:
-                await arrived.wait()
-            arrived.clear()
-            block_hash = await produce_block(ctx, handlers)
+                arrived.clear()
+                if not dev.automine:
+                    continue
+            block = await loop.run_in_executor(ctx.executor, dev.mine)
+            if period:
+                deadline = loop.time() + period
             if on_block is not None:
-                on_block(block_hash)
+                on_block(block.header.hash())
             # Without a period, keep going while transactions are left (a full block or a
             # burst that arrived during the build) and the last block took some: pending ones
             # that cannot go in now (fee cap under the base fee) wait for the next arrival
             # instead of a stream of empty blocks.
-            if not period and mempool.pending_hashes():
-                block = ctx.chain.store.get_block(block_hash)
-                if block is None or block.transactions:
-                    arrived.set()
+            if not period and block.transactions and mempool.pending_hashes():
+                arrived.set()
     finally:
         if wake in mempool.listeners:
             mempool.listeners.remove(wake)

@@ -11,7 +11,15 @@ Everything async lives here and in the edges; block execution runs on one worker
 
 Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
 import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
-p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period.
+p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period,
+dev_accounts, dev_mnemonic, http_api, ws_api, miner_gaslimit, metrics, metrics_addr, metrics_port,
+http_corsdomain, http_vhosts, ws_origins, authrpc_vhosts, and the fields of ``RpcLimits``.
+
+The data directory and ``chaindata/`` are created 0700 and the JWT secret 0600, as geth does:
+they hold the chain and the Engine API's key. The open-file limit is raised to its hard limit at
+start (geth does too) and the public port's connection cap is lowered when the two ports' caps
+would not fit under it, so idle clients on the public port cannot take the file descriptors the
+Engine API needs.
 """
 
 import argparse
@@ -19,6 +27,7 @@ import asyncio
 import fcntl
 import logging
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -26,6 +35,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +44,7 @@ from ethrex.blockchain.chainfile import ChainFileError, read_chain_file, write_b
 from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
 from ethrex.blockchain.networks import load_network, network_genesis_path
 from ethrex.crypto.kzg import load_trusted_setup
-from ethrex.dev import dev_accounts, dev_genesis, run_dev_producer
+from ethrex.dev import dev_accounts, dev_genesis, print_dev_accounts, run_dev_producer
 from ethrex.errors import EthrexError
 from ethrex.l2.cli import sequencer_config
 from ethrex.l2.client import EthClient
@@ -42,14 +52,20 @@ from ethrex.l2.deploy import Deployment, deploy
 from ethrex.l2.errors import L2ConfigError
 from ethrex.l2.genesis import L2_CHAIN_ID, l2_genesis
 from ethrex.l2.node import serve_l2
+from ethrex.l2.reconstruct import DataSource, reconstruct
+from ethrex.l2.sequencer.committer import BatchFiles
 from ethrex.l2.rollup.hooks import L2Hooks
 from ethrex.l2.sender import TxSender
 from ethrex.p2p.bootnodes import BOOTNODES, parse_node
 from ethrex.p2p.enode import InvalidEnode, load_node_key
 from ethrex.p2p.service import P2PConfig, P2PService
-from ethrex.rpc.api import rpc_handlers
+from ethrex.progress import Progress
+from ethrex.rpc.api import DEFAULT_NAMESPACES, NAMESPACES, parse_namespaces, rpc_handlers
 from ethrex.rpc.context import NodeContext, node_context
 from ethrex.rpc.engine import engine_handlers
+from ethrex.rpc.flags import add_rpc_guard_flags  # noqa: F401 - cli.py adds them through us
+from ethrex.rpc.limits import RpcLimits
+from ethrex.rpc.metrics import Metrics, MetricsServer, instrument
 from ethrex.rpc.server import RpcServer
 from ethrex.storage import Store
 from ethrex.types.genesis import Genesis
@@ -57,6 +73,7 @@ from ethrex.types.genesis import Genesis
 log = logging.getLogger("ethrex")
 
 CHAINDATA = "chaindata"  # the store's folder inside the data directory
+SWITCH_INTERVAL = 0.001  # seconds a thread holds the GIL while another waits (Python: 0.005)
 JWT_FILE = "jwt.hex"
 LOCK_FILE = "LOCK"
 
@@ -75,11 +92,16 @@ def datadir_of(args: argparse.Namespace) -> Path:
     return Path(args.datadir).expanduser() if args.datadir else default_datadir()
 
 
+def _dev_accounts(args: argparse.Namespace) -> tuple[tuple[bytes, bytes], ...]:
+    """The funded dev accounts: ``--dev.accounts`` of ``--dev.mnemonic``."""
+    return dev_accounts(args.dev_accounts, args.dev_mnemonic)
+
+
 def network_genesis(args: argparse.Namespace) -> Genesis:
     """The genesis of ``--network`` (a built-in name or a file), or the dev chain's."""
     network = args.network
     if network is None:
-        return dev_genesis()
+        return dev_genesis(_dev_accounts(args))
     path = network_genesis_path(network)
     try:
         return load_network(network)
@@ -95,13 +117,23 @@ def network_genesis(args: argparse.Namespace) -> Genesis:
 _LOCKS: dict[int, int] = {}  # id(store) -> the fd holding its datadir lock
 
 
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` 0700, only its owner can enter it (missing parents get the usual mode);
+    an existing directory is left as it is: it may be the user's own (``--datadir .``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)
+
+
 def open_store(datadir: Path) -> Store:
     """The LMDB store in ``datadir/chaindata``, locked against a second ethrex process; a
     clear ``NodeError`` when it cannot be opened."""
     path = datadir / CHAINDATA
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        fd = os.open(datadir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        make_private_dir(datadir)
+        make_private_dir(path)
+        if path.stat().st_mode & 0o077:  # ours: made 0755 by earlier versions
+            path.chmod(0o700)
+        fd = os.open(datadir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -155,7 +187,8 @@ def jwt_secret(path: Path) -> bytes:
     """The Engine API secret in ``path`` (hex); a fresh random one is written when the file
     is missing, as geth does."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.exists():
+            make_private_dir(path.parent)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
             f.write("0x" + secrets.token_hex(32))
@@ -170,21 +203,32 @@ def jwt_secret(path: Path) -> bytes:
     return secret
 
 
-def _print_progress(p: ImportProgress) -> None:
-    print(p.line(), flush=True)
-
-
 def import_file(chain: Blockchain, path: str) -> None:
-    """Import a chain file with progress lines; ``NodeError`` at the first bad block."""
-    every = 0.0 if log.isEnabledFor(logging.DEBUG) else 1.0  # debug: a line per block
+    """Import a chain file showing its progress (``ethrex.progress``: a bar on a terminal,
+    lines otherwise; with debug logging a line per block, its number and hash);
+    ``NodeError`` at the first bad block."""
+    per_block = log.isEnabledFor(logging.DEBUG)
+    shown: list[Progress] = []
+
+    def show(p: ImportProgress) -> None:
+        if per_block:
+            print(p.line(), flush=True)
+            return
+        if not shown:
+            shown.append(Progress(p.total, "blocks", sys.stdout, label=f"import {path}"))
+        shown[0].update(p.imported + p.skipped, p.gas)
+
     try:
-        result = import_chain_file(chain, path, _print_progress, every)
+        result = import_chain_file(chain, path, show, 0.0)
     except FileNotFoundError:
         raise NodeError(f"import: no such file {path}") from None
     except ChainFileError as exc:
         raise NodeError(f"import {path}: {exc}") from None
     except BlockImportError as exc:
         raise NodeError(f"import {path} stopped: {exc}") from None
+    finally:
+        if shown:
+            shown[0].finish()
     print(result.line(), flush=True)
 
 
@@ -215,12 +259,37 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def start_metrics(args: argparse.Namespace, chain: Blockchain, datadir: Path) -> Metrics | None:
+    """The Prometheus endpoint when ``--metrics`` asks for it (up before any import, so a
+    scrape sees the import's progress)."""
+    if not args.metrics:
+        return None
+    metrics = Metrics(chain, datadir / CHAINDATA, args.network or "dev")
+    server = MetricsServer(metrics, args.metrics_addr, args.metrics_port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise NodeError(f"metrics: cannot listen on {args.metrics_addr}:{args.metrics_port}: "
+                        f"{exc.strerror or exc}") from None
+    metrics.server = server
+    print(f"ethrex: metrics on http://{server.host}:{server.port}/metrics", flush=True)
+    return metrics
+
+
+def stop_metrics(metrics: Metrics | None) -> None:
+    if metrics is not None and metrics.server is not None:
+        metrics.server.stop()
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     check_chain_file(args.file)
-    chain, _ = open_chain(args)
+    chain, datadir = open_chain(args)
+    metrics = None
     try:
+        metrics = start_metrics(args, chain, datadir)
         import_file(chain, args.file)
     finally:
+        stop_metrics(metrics)
         close_store(chain.store)
     return 0
 
@@ -267,6 +336,10 @@ def run_node(args: argparse.Namespace) -> int:
     # Until the event loop takes over, SIGTERM stops the node like Ctrl-C: between blocks or
     # inside one, whose store transaction then never commits.
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    # While EVM threads (RPC calls, block import) keep the GIL busy, the event loop waits for
+    # it at every socket operation: a 1 ms switch interval instead of 5 keeps its answers
+    # quick. It costs nothing while only one thread runs.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         return _run_node(args)
     except KeyboardInterrupt:
@@ -292,22 +365,33 @@ def start_exec_thread() -> ThreadPoolExecutor:
 
 def _run_node(args: argparse.Namespace) -> int:
     chain, datadir = open_chain(args)
+    metrics = None
     try:
+        metrics = start_metrics(args, chain, datadir)
         if args.import_path:
             import_file(chain, args.import_path)
         secret_path = Path(args.authrpc_jwtsecret) if args.authrpc_jwtsecret \
             else datadir / JWT_FILE
         secret = jwt_secret(secret_path)
+        limits = fit_connection_caps(rpc_limits(args), raise_file_limit())
         executor = start_exec_thread()
-        ctx = node_context(chain, executor, network=args.network or "dev", datadir=datadir,
-                           jwt_secret=secret)
+        keys = dict(_dev_accounts(args)) if args.dev else None
+        ctx = node_context(chain, executor, dev_mode=args.dev, network=args.network or "dev",
+                           datadir=datadir, jwt_secret=secret, dev_keys=keys, limits=limits)
+        ctx.engine.gas_limit = args.miner_gaslimit
+        if ctx.dev is not None:
+            ctx.dev.automine = not args.dev_period
+            print_dev_accounts(_dev_accounts(args), args.dev_mnemonic)
         head = chain.head_header()
         print(f"ethrex: head #{head.number} 0x{head.hash().hex()}", flush=True)
+        if metrics is not None:
+            metrics.ctx = ctx
         try:
-            run_tasks(serve(ctx, args))
+            run_tasks(serve(ctx, args, metrics))
         finally:
             executor.shutdown(wait=True)
     finally:
+        stop_metrics(metrics)
         close_store(chain.store)
     print("ethrex: stopped", flush=True)
     return 0
@@ -341,7 +425,8 @@ async def until_signal(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
             loop.remove_signal_handler(sig)
 
 
-async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
+async def serve(ctx: NodeContext, args: argparse.Namespace,
+                metrics: Metrics | None = None) -> None:
     """Start the RPC servers and, with ``--dev``, the block producer; wait for SIGINT or
     SIGTERM; stop them in reverse order. Every task belongs to one TaskGroup."""
     loop = asyncio.get_running_loop()
@@ -351,7 +436,7 @@ async def serve(ctx: NodeContext, args: argparse.Namespace) -> None:
     started: list[RpcServer] = []
     try:
         async with asyncio.TaskGroup() as group:
-            for name, server in _servers(ctx, args):
+            for name, server in _servers(ctx, args, metrics):
                 try:
                     await server.start()
                 except OSError as exc:
@@ -420,15 +505,84 @@ async def start_p2p(ctx: NodeContext, args: argparse.Namespace) -> P2PService | 
     return service
 
 
-def _servers(ctx: NodeContext, args: argparse.Namespace) -> list[tuple[str, RpcServer]]:
-    """The JSON-RPC servers of the node: public HTTP and the JWT-guarded Engine API (which
-    serves the public namespaces too, as geth's does)."""
-    public = rpc_handlers(ctx)
-    http = RpcServer(public, args.http_addr, args.http_port)
-    engine = RpcServer({**public, **engine_handlers(ctx.engine, ctx.executor)},
+NAMESPACES_HELP = (f"of {','.join(NAMESPACES)} (default: {','.join(DEFAULT_NAMESPACES)}, and the "
+                   "dev ones on --dev)")
+
+
+def namespaces_flag(text: str) -> tuple[str, ...]:
+    """The value of ``--http.api``/``--ws.api`` (``ethrex.rpc.api.parse_namespaces``; the
+    command line reaches the RPC edge only through this module): an unknown namespace is a
+    usage error."""
+    try:
+        return parse_namespaces(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _servers(ctx: NodeContext, args: argparse.Namespace,
+             metrics: Metrics | None = None) -> list[tuple[str, RpcServer]]:
+    """The JSON-RPC servers of the node: public HTTP (``--http.api``; WebSocket on the same
+    port, ``--ws.api``) and the JWT-guarded Engine API (which serves the public namespaces too,
+    as geth's does); every handler timed when ``--metrics`` is on."""
+    def table(namespaces: tuple[str, ...] | None = None) -> dict[str, Any]:
+        handlers = rpc_handlers(ctx, namespaces)
+        return handlers if metrics is None else instrument(handlers, metrics.rpc)
+
+    public = table()
+    engine_table = engine_handlers(ctx.engine, ctx.executor)
+    if metrics is not None:
+        engine_table = instrument(engine_table, metrics.rpc)
+    ws = None if args.ws_api is None else table(args.ws_api)
+    limits = ctx.limits
+    http = RpcServer(public if args.http_api is None else table(args.http_api),
+                     args.http_addr, args.http_port, ws_handlers=ws,
+                     cors=_names(args.http_corsdomain), vhosts=_names(args.http_vhosts),
+                     ws_origins=_names(args.ws_origins), limits=limits)
+    engine = RpcServer({**public, **engine_table},
                        args.authrpc_addr, args.authrpc_port, jwt_secret=ctx.jwt_secret,
-                       vhosts=("*",))
+                       vhosts=_names(args.authrpc_vhosts), limits=limits,
+                       max_connections=limits.authrpc_max_connections)
     return [("http", http), ("authrpc", engine)]
+
+
+def _names(flag: str) -> list[str]:
+    """A comma-separated flag value as a list."""
+    return [name.strip() for name in flag.split(",") if name.strip()]
+
+
+def rpc_limits(args: argparse.Namespace) -> RpcLimits:
+    """The ``--rpc.*`` limits of ``args`` (their dests are ``RpcLimits``' fields)."""
+    return RpcLimits(**{f.name: getattr(args, f.name) for f in fields(RpcLimits)})
+
+
+FD_RESERVE = 256  # files the node needs besides client connections: store, peers, logs
+
+
+def raise_file_limit() -> int:
+    """Raise the soft open-file limit to the hard one, as geth does; the limit now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft == resource.RLIM_INFINITY:
+        return soft if soft != resource.RLIM_INFINITY else 1 << 20
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError):
+            pass
+    return soft
+
+
+def fit_connection_caps(limits: RpcLimits, file_limit: int) -> RpcLimits:
+    """``limits`` with the public port's connection cap lowered, if need be, so that both
+    ports' caps and ``FD_RESERVE`` fit in ``file_limit``: a full public port then leaves the
+    Engine API its descriptors."""
+    room = file_limit - FD_RESERVE - limits.authrpc_max_connections
+    if limits.max_connections <= room:
+        return limits
+    cap = max(room, 1)
+    print(f"ethrex: warning: --rpc.max-connections {limits.max_connections} lowered to {cap} "
+          f"(open-file limit {file_limit})", flush=True)
+    return replace(limits, max_connections=cap)
 
 
 def _dev_producer(ctx: NodeContext, args: argparse.Namespace) -> Coroutine[Any, Any, None] | None:
@@ -448,6 +602,7 @@ def main_error(exc: EthrexError) -> int:
 # -- the L2 -----------------------------------------------------------------------------------
 
 L2_DEV_SEQUENCER = 9  # the dev account that deploys, owns and sequences
+L2_DEV_ATTESTER = 8  # the dev account whose attestations L1 accepts (--proofs ...attested)
 DEPLOYMENT_FILE = "deployment.json"
 
 
@@ -483,6 +638,51 @@ def run_l2(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_l2_reconstruct(args: argparse.Namespace) -> int:
+    """``ethrex l2 reconstruct``: the L2 chain rebuilt into ``--datadir`` from L1's committed
+    batches and their published data (``ethrex.l2.reconstruct``)."""
+    proposer, chain_id = args.proposer, args.l2_chain_id
+    if args.deployment is not None:
+        deployment = Deployment.read(args.deployment)
+        proposer = proposer or bytes.fromhex(deployment.on_chain_proposer[2:])
+        chain_id = chain_id if chain_id is not None else deployment.l2_chain_id
+    if proposer is None:
+        raise L2ConfigError("ethrex l2 reconstruct needs --proposer or --deployment FILE")
+    chain_id = chain_id if chain_id is not None else L2_CHAIN_ID
+    secret = None
+    if args.from_l1_engine:
+        if args.l1_jwt_secret is None or not args.l1_jwt_secret.exists():
+            raise L2ConfigError("--from-l1-engine needs --l1.jwt-secret FILE (the L1 node's)")
+        secret = jwt_secret(args.l1_jwt_secret)
+    datadir = Path(args.datadir).expanduser()
+    chain = open_l2_chain(datadir, chain_id)
+
+    async def rebuild() -> int:
+        async with EthClient(args.l1_rpc) as l1:
+            if args.from_l2:
+                async with EthClient(args.from_l2) as l2:
+                    return await reconstruct(chain, l1, proposer, DataSource(l2=l2), _say)
+            if args.from_l1_engine:
+                async with EthClient(args.from_l1_engine, jwt_secret=secret) as engine:
+                    return await reconstruct(chain, l1, proposer, DataSource(engine=engine),
+                                             _say)
+            return await reconstruct(chain, l1, proposer,
+                                     DataSource(files=BatchFiles(args.blobs)), _say)
+
+    try:
+        last = asyncio.run(rebuild())
+        head = chain.head_header()
+    finally:
+        close_store(chain.store)
+    print(f"ethrex l2 reconstruct: {last} batches, head #{head.number} 0x{head.hash().hex()}, "
+          f"state root 0x{head.state_root.hex()}, in {datadir}", flush=True)
+    return 0
+
+
+def _say(line: str) -> None:
+    print(f"ethrex l2 reconstruct: {line}", flush=True)
+
+
 def run_l2_dev(args: argparse.Namespace) -> int:
     """``ethrex l2 --dev``: an L1 dev chain (blocks every ``--dev.l1-period`` seconds, RPC on
     ``--dev.l1-port``), the rollup's contracts deployed on it (once per datadir) and the L2
@@ -499,7 +699,10 @@ def run_l2_dev(args: argparse.Namespace) -> int:
     l2_chain = open_l2_chain(datadir / "l2", chain_id)
     l1_exec, l2_exec = start_exec_thread(), start_exec_thread()
     try:
-        l1_ctx = node_context(l1_chain, l1_exec, network="dev", datadir=datadir / "l1")
+        l1_ctx = node_context(l1_chain, l1_exec, dev_mode=True, network="dev",
+                              datadir=datadir / "l1", dev_keys=dict(dev_accounts()))
+        l1_ctx.dev.automine = not args.dev_l1_period  # with a period: a block per period only
+        print_dev_accounts(dev_accounts())
         l2_ctx = node_context(l2_chain, l2_exec, network="l2", datadir=datadir / "l2")
         run_tasks(until_signal(lambda stop: _serve_l2_dev(l1_ctx, l2_ctx, args, chain_id,
                                                           datadir, stop)))
@@ -514,9 +717,10 @@ def run_l2_dev(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _dev_deployment(l1_url: str, key: bytes, chain_id: int,
-                          datadir: Path) -> Deployment:
-    """The contracts on the dev L1: deployed once, then read from the datadir."""
+async def _dev_deployment(l1_url: str, key: bytes, chain_id: int, datadir: Path,
+                          validium: bool, proofs: tuple[str, ...]) -> Deployment:
+    """The contracts on the dev L1: deployed once, then read from the datadir. Attested
+    proofs are signed by dev account ``L2_DEV_ATTESTER``."""
     path = datadir / DEPLOYMENT_FILE
     async with EthClient(l1_url) as l1:
         if path.exists():
@@ -524,7 +728,9 @@ async def _dev_deployment(l1_url: str, key: bytes, chain_id: int,
             if await l1.code(bytes.fromhex(deployment.bridge[2:])):
                 return deployment
         sender = TxSender(l1, key, bump_after=5.0)
-        deployment = await deploy(sender, sender.address, l2_chain_id=chain_id)
+        attesters = (dev_accounts()[L2_DEV_ATTESTER][0],) if "attested" in proofs else ()
+        deployment = await deploy(sender, sender.address, l2_chain_id=chain_id,
+                                  validium=validium, proofs=proofs, attesters=attesters)
     deployment.write(path)
     return deployment
 
@@ -544,7 +750,8 @@ async def _serve_l2_dev(l1_ctx: NodeContext, l2_ctx: NodeContext, args: argparse
         async with asyncio.TaskGroup() as group:
             producer = group.create_task(run_dev_producer(l1_ctx, args.dev_l1_period))
             address, key = dev_accounts()[L2_DEV_SEQUENCER]
-            deployment = await _dev_deployment(l1_url, key, chain_id, datadir)
+            deployment = await _dev_deployment(l1_url, key, chain_id, datadir, args.validium,
+                                               args.proofs)
             print(f"ethrex l2 --dev: CommonBridge {deployment.bridge}, OnChainProposer "
                   f"{deployment.on_chain_proposer} (owner and sequencer: dev account "
                   f"{L2_DEV_SEQUENCER}, 0x{address.hex()}); L2 chain id {chain_id}; "

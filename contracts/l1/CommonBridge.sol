@@ -129,6 +129,14 @@ contract CommonBridge is ICommonBridge, Initializable, UUPSUpgradeable, Ownable2
         consumedCount = end;
     }
 
+    /// @inheritdoc ICommonBridge
+    function revertConsumed(uint256 count, bytes32 rollingHash) external onlyProposer {
+        require(count <= consumedCount, "CommonBridge: more privileged transactions than consumed");
+        bytes32 expected = count == 0 ? bytes32(0) : rollingHashes[count - 1];
+        require(expected == rollingHash, "CommonBridge: privileged transactions do not match");
+        consumedCount = count;
+    }
+
     /// @notice Pay out the withdrawal of `amount` to the caller, sent from L2 as message
     /// `messageId` of batch `batchNumber`, with the Merkle `proof` of its message.
     function claimWithdrawal(

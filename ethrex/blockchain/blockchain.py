@@ -11,6 +11,11 @@ the two state tries (``StoreWriter.move_flat_state``). Trie nodes are never dele
 ``state_at`` serves every stored block (archive).
 
 One thread writes (the node's executor); readers in other threads see committed data only.
+
+Dev mode (``ethrex.blockchain.devchain``) may give a block a post-state other than its header's
+(``set_state_root``: anvil_setBalance and friends change the head's state without a block) and
+may include transactions without a real signature (``unsigned_senders``: those sent for an
+impersonated account); both live in memory only, like the rest of a dev session.
 """
 
 import threading
@@ -33,6 +38,7 @@ from ethrex.types.block import Block, encode_block_parts
 from ethrex.types.genesis import ChainConfig, Genesis
 from ethrex.types.header import Header
 from ethrex.types.receipt import encode_receipt
+from ethrex.types.transactions import Transaction, recover_sender, transaction_hash
 
 BLOCKHASH_WINDOW = 256
 RECENT_DIFFS = 16  # state diffs kept for blocks that may become the head next
@@ -54,7 +60,8 @@ class Blockchain:
     """The chain in a ``Store``: import, fork choice, archive state. ``hooks`` are how its
     blocks execute (L1 by default; a rollup passes its own)."""
 
-    __slots__ = ("store", "config", "hooks", "_lock", "_recent_diffs")
+    __slots__ = ("store", "config", "hooks", "head_listeners", "_lock", "_recent_diffs",
+                 "_state_roots", "unsigned_senders", "imported")
 
     def __init__(self, store: Store, config: ChainConfig,
                  hooks: ExecutionHooks | None = None) -> None:
@@ -63,10 +70,21 @@ class Blockchain:
         self.hooks = hooks if hooks is not None else L1Hooks(
             config.deposit_contract_address or MAINNET_DEPOSIT_CONTRACT)
         self._lock = threading.RLock()  # one writer, even if two threads call in
+        # Called with the new head's hash once it is committed, on the writer's thread
+        # (subscriptions are told this way instead of each polling the store).
+        self.head_listeners: list[Callable[[bytes], None]] = []
         # block hash -> (parent hash, state diff) of blocks added without becoming the head:
         # the fork choice that follows (engine newPayload, then forkchoiceUpdated) moves the
         # flat state by the block's own diff instead of diffing two tries.
         self._recent_diffs: dict[bytes, tuple[bytes, StateDiff]] = {}
+        # Dev mode: block hash -> the post-state root that replaces its header's.
+        self._state_roots: dict[bytes, bytes] = {}
+        # Dev mode: transaction hash -> sender of a transaction sent for an impersonated
+        # account (its signature is a placeholder; ``hooks`` must run it for that sender).
+        self.unsigned_senders: dict[bytes, bytes] = {}
+        # (blocks, gas) executed by add_block, one value so that a reader on another thread
+        # (the metrics) sees both of the same moment.
+        self.imported = (0, 0)
 
     @classmethod
     def open(cls, store: Store, genesis: Genesis | None = None,
@@ -120,10 +138,37 @@ class Blockchain:
         header = store.get_header(block_hash)
         if header is None:
             raise UnknownBlock(f"block {block_hash.hex()} is not stored")
+        root = self._state_roots.get(block_hash)
+        if root is not None:  # a dev edit: the flat tables hold the header's state
+            return StoreBackend(store, root)
         if not store.has_state(header.state_root):
             raise UnknownBlock(f"the state of block {block_hash.hex()} is not stored")
         flat = block_hash if store.flat_state_block() == block_hash else None
         return StoreBackend(store, header.state_root, flat)
+
+    def state_root_of(self, header: Header) -> bytes:
+        """The root of the post-state of ``header``'s block: the header's own, unless dev mode
+        edited the state of that block."""
+        return self._state_roots.get(header.hash(), header.state_root) if self._state_roots \
+            else header.state_root
+
+    def set_state_root(self, block_hash: bytes, root: bytes | None) -> None:
+        """Dev mode: from now on the post-state of ``block_hash`` is ``root`` (a state whose
+        nodes are stored), or the header's again with None. Blocks built on it start from it."""
+        with self._lock:
+            if root is None:
+                self._state_roots.pop(block_hash, None)
+            else:
+                self._state_roots[block_hash] = root
+
+    def sender_of(self, tx: Transaction) -> bytes:
+        """Who sent a stored or pooled transaction: the signer, or on a dev chain the
+        impersonated account a placeholder-signed transaction was sent for."""
+        if self.unsigned_senders:
+            sender = self.unsigned_senders.get(transaction_hash(tx))
+            if sender is not None:
+                return sender
+        return recover_sender(tx)
 
     def rules_for(self, header: Header) -> ForkRules:
         """The rules ``header`` follows; its parent's total difficulty decides the merge."""
@@ -187,18 +232,22 @@ class Blockchain:
 
     # -- import ------------------------------------------------------------------------------
 
-    def add_block(self, block: Block, make_head: bool | None = None) -> BlockOutput:
+    def add_block(self, block: Block, make_head: bool | None = None,
+                  built: tuple[StateDB, BlockOutput] | None = None) -> BlockOutput:
         """Validate, execute and store ``block``; returns its execution output.
 
         ``make_head`` True makes it the canonical head, False leaves the head alone, None lets
         the chain decide: before the merge the heaviest chain wins, after it the head waits
         for ``forkchoice_update``. Raises ``InvalidBlock`` (nothing stored), ``UnknownParent``
-        when the parent is missing. A known block is not executed again.
+        when the parent is missing. A known block is not executed again. ``built`` is the
+        state and output of the block's own making (``OpenBlock.seal``, dev mode): the block
+        then is not executed a second time.
         """
         with self._lock:
-            return self._add_block(block, make_head)
+            return self._add_block(block, make_head, built)
 
-    def _add_block(self, block: Block, make_head: bool | None) -> BlockOutput:
+    def _add_block(self, block: Block, make_head: bool | None,
+                   built: tuple[StateDB, BlockOutput] | None = None) -> BlockOutput:
         store = self.store
         header = block.header
         encoded = encode_block_parts(block)  # each transaction and the header encoded once
@@ -211,7 +260,8 @@ class Blockchain:
         if parent is None:
             raise UnknownParent(f"unknown parent 0x{header.parent_hash.hex()}")
         parent_td = store.get_total_difficulty(header.parent_hash)
-        if parent_td is None or not store.has_state(parent.state_root):
+        edited_root = self._state_roots.get(header.parent_hash)
+        if parent_td is None or not store.has_state(edited_root or parent.state_root):
             raise UnknownParent(f"the state of parent 0x{header.parent_hash.hex()} is not stored")
         rules = self.rules_for(header)
         parent_rules = self.rules_for(parent)
@@ -223,26 +273,44 @@ class Blockchain:
         if block.ommers:
             validate_ommers(block, self._ancestors(header.parent_hash, MAX_OMMER_DEPTH + 1),
                             self.rules_for, dao_block)
-        flat = store.flat_state_block()
-        backend = StoreBackend(store, parent.state_root,
-                               header.parent_hash if flat == header.parent_hash else None)
-        db = StateDB(backend)
-        output = execute_block(db, block, rules, self.block_context(parent),
-                               encoded.transactions)
+        if built is not None:
+            db, output = built
+            backend = db.backend  # type: ignore[assignment]
+            if not isinstance(backend, StoreBackend) \
+                    or backend.state_root != (edited_root or parent.state_root):
+                raise InternalError("a built block's state is not its parent's")
+        else:
+            if edited_root is not None:  # dev mode: the flat tables do not hold that state
+                backend = StoreBackend(store, edited_root)
+            else:
+                flat = store.flat_state_block()
+                backend = StoreBackend(store, parent.state_root,
+                                       header.parent_hash if flat == header.parent_hash
+                                       else None)
+            db = StateDB(backend)
+            output = execute_block(db, block, rules, self.block_context(parent),
+                                   encoded.transactions)
+        blocks, gas = self.imported
+        self.imported = (blocks + 1, gas + header.gas_used)
 
         td = parent_td + header.difficulty
         if make_head is None:
             make_head = not rules.is_pos and self._heavier(td, header.number)
         get_code = store.get_code
         code = {h: c for h, c in db.codes.items() if h != EMPTY_HASH and get_code(h) is None}
+        # A diff on top of an edited parent does not apply to the flat tables (which hold the
+        # parent's header state): the head move then walks the two tries instead.
+        diff = None if edited_root is not None else backend.pending_diff
         with store.write() as tx:
             tx.add_encoded_block(encoded, header.number, output.encoded_receipts, td,
                                  backend.pending_nodes, code)
             if make_head:
-                self._set_head(tx, block_hash, header.parent_hash, backend.pending_diff)
-        if not make_head:
+                self._set_head(tx, block_hash, header.parent_hash, diff)
+        if make_head:
+            self._head_moved(block_hash)
+        elif diff is not None:
             recent = self._recent_diffs
-            recent[block_hash] = (header.parent_hash, backend.pending_diff)
+            recent[block_hash] = (header.parent_hash, diff)
             while len(recent) > RECENT_DIFFS:
                 del recent[next(iter(recent))]  # dicts keep insertion order: oldest first
         return output
@@ -305,3 +373,8 @@ class Blockchain:
                             f"{name} block {pointer.hex()} is not an ancestor of head {head.hex()}"
                         )
                     setter(pointer)
+            self._head_moved(head)
+
+    def _head_moved(self, head: bytes) -> None:
+        for listener in list(self.head_listeners):
+            listener(head)

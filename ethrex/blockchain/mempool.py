@@ -213,9 +213,10 @@ class Mempool:
             raise PoolError(f"undecodable transaction: {exc}") from exc
         return self.add(tx)
 
-    def add(self, item: Transaction | BlobTransactionNetwork) -> bytes:
+    def add(self, item: Transaction | BlobTransactionNetwork, sender: bytes | None = None) -> bytes:
         """Validate and admit a transaction; return its hash. Raises ``InvalidTransaction``
-        (a ``PoolError`` for pool rules) saying why it was refused."""
+        (a ``PoolError`` for pool rules) saying why it was refused. ``sender`` is for dev
+        mode's impersonated accounts only: the transaction's signature is a placeholder."""
         sidecar = item if isinstance(item, BlobTransactionNetwork) else None
         tx: Transaction = item.tx if isinstance(item, BlobTransactionNetwork) else item
         encoded = encode_transaction(tx)  # once: the hash (EIP-2718) and the size
@@ -223,7 +224,7 @@ class Mempool:
         with self.lock:
             if tx_hash in self.by_hash:
                 raise PoolError(f"already known: {tx_hash.hex()}")
-            entry = self._validate(tx, tx_hash, sidecar, len(encoded))
+            entry = self._validate(tx, tx_hash, sidecar, len(encoded), sender)
             self._insert(entry)
             listeners = list(self.listeners)
         for listener in listeners:
@@ -243,7 +244,7 @@ class Mempool:
         return rules
 
     def _validate(self, tx: Transaction, tx_hash: bytes, sidecar: BlobTransactionNetwork | None,
-                  size: int | None = None) -> PoolEntry:
+                  size: int | None = None, sender: bytes | None = None) -> PoolEntry:
         head, state = self._head_state()
         rules = self._next_rules(head)
         if size is None:
@@ -260,7 +261,8 @@ class Mempool:
             self._check_sidecar(tx, sidecar, rules)
         elif sidecar is not None:
             raise PoolError("a sidecar on a transaction without blobs")
-        sender = recover_sender(tx)
+        if sender is None:
+            sender = recover_sender(tx)
         account = state.get_account(sender)
         nonce, balance, code_hash = account if account is not None else (0, 0, EMPTY_HASH)
         if tx.nonce < nonce:
@@ -404,6 +406,7 @@ class Mempool:
         queued); offer the transactions of ``removed`` blocks (a reorg) again. A blob
         transaction comes back only while its sidecar is still known."""
         with self.lock:
+            self._head = None  # the same head may have a new state (dev mode's edits)
             included = {transaction_hash(tx) for block in added for tx in block.transactions}
             for h in included:
                 entry = self.by_hash.get(h)
@@ -430,7 +433,8 @@ class Mempool:
                     if isinstance(tx, BlobTransaction) and sidecar is None:
                         continue  # its blobs are gone: it cannot be served or proposed
                     try:
-                        self._insert(self._validate(tx, h, sidecar))
+                        self._insert(self._validate(tx, h, sidecar,
+                                                    sender=chain.unsigned_senders.get(h)))
                     except InvalidTransaction:
                         pass  # no longer valid on the new chain
             self.version += 1

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from ethrex import rlp
 from ethrex.blockchain.validation import GAS_LIMIT_ADJUSTMENT_FACTOR, GAS_LIMIT_MINIMUM
 from ethrex.errors import InvalidBlock, InvalidTransaction
-from ethrex.execution.block import BlockBuilder, BlockContext, seal_header
+from ethrex.execution.block import BlockBuilder, BlockContext, BlockOutput, seal_header
 from ethrex.execution.fee_market import compute_excess_blob_gas, next_base_fee
 from ethrex.forks import ForkRules
 from ethrex.primitives import EMPTY_LIST_HASH
@@ -100,6 +100,48 @@ class ChainView(Protocol):
     def block_context(self, parent: Header) -> BlockContext: ...
 
 
+class OpenBlock:
+    """A block being assembled on ``parent`` from ``attrs``: the builder (``BlockBuilder``) over
+    the parent's state with the system calls done, and the withdrawals it will pay. Payload
+    building fills it from the mempool; dev mode's pending block (eth-tester) one transaction
+    at a time."""
+
+    __slots__ = ("builder", "withdrawals")
+
+    def __init__(self, chain: ChainView, parent: Header, attrs: PayloadAttributes,
+                 extra_data: bytes = b"", gas_limit: int | None = None) -> None:
+        parent_hash = parent.hash()
+        number = parent.number + 1
+        rules = chain.rules_at(number, attrs.timestamp, parent_hash)
+        if not rules.is_pos:
+            raise InvalidBlock("payloads are built only after the merge")
+        self.withdrawals = None
+        if rules.has_withdrawals:  # EIP-4895
+            self.withdrawals = attrs.withdrawals or ()
+        template = Header(
+            parent_hash=parent_hash, ommers_hash=EMPTY_LIST_HASH, coinbase=attrs.fee_recipient,
+            state_root=bytes(32), transactions_root=bytes(32), receipts_root=bytes(32),
+            logs_bloom=bytes(256), difficulty=0, number=number,
+            gas_limit=next_gas_limit(parent.gas_limit, gas_limit), gas_used=0,
+            timestamp=attrs.timestamp, extra_data=extra_data, prev_randao=attrs.prev_randao,
+            nonce=bytes(8), base_fee_per_gas=next_base_fee(parent, rules),
+            excess_blob_gas=compute_excess_blob_gas(parent, rules) if rules.has_blobs else None,
+            parent_beacon_block_root=attrs.parent_beacon_block_root if rules.has_beacon_root
+            else None,
+        )
+        state = StateDB(chain.state_at(parent_hash))
+        self.builder = BlockBuilder(state, template, rules, chain.block_context(parent))
+        self.builder.begin()
+
+    def seal(self) -> tuple[Block, BlockOutput]:
+        """The block with every commitment filled in, and its execution output."""
+        builder = self.builder
+        output = builder.finish(self.withdrawals)
+        header = seal_header(builder.header, builder.transactions, self.withdrawals, output,
+                             builder.state.state_root(), builder.rules)
+        return Block(header, tuple(builder.transactions), (), self.withdrawals), output
+
+
 def build_payload(
     chain: ChainView,
     parent: Header,
@@ -121,28 +163,9 @@ def build_payload(
     rollup's L1-to-L2 transactions) go in first, in their order, until one does not fit: the
     rest wait for a later block; the block's transactions say how many went in.
     """
-    parent_hash = parent.hash()
-    number = parent.number + 1
-    rules = chain.rules_at(number, attrs.timestamp, parent_hash)
-    if not rules.is_pos:
-        raise InvalidBlock("payloads are built only after the merge")
-    withdrawals = None
-    if rules.has_withdrawals:  # EIP-4895
-        withdrawals = attrs.withdrawals or ()
-    template = Header(
-        parent_hash=parent_hash, ommers_hash=EMPTY_LIST_HASH, coinbase=attrs.fee_recipient,
-        state_root=bytes(32), transactions_root=bytes(32), receipts_root=bytes(32),
-        logs_bloom=bytes(256), difficulty=0, number=number,
-        gas_limit=next_gas_limit(parent.gas_limit, gas_limit), gas_used=0,
-        timestamp=attrs.timestamp, extra_data=extra_data, prev_randao=attrs.prev_randao,
-        nonce=bytes(8), base_fee_per_gas=next_base_fee(parent, rules),
-        excess_blob_gas=compute_excess_blob_gas(parent, rules) if rules.has_blobs else None,
-        parent_beacon_block_root=attrs.parent_beacon_block_root if rules.has_beacon_root else None,
-    )
-    state = StateDB(chain.state_at(parent_hash))
-    builder = BlockBuilder(state, template, rules, chain.block_context(parent))
-    builder.begin()
-    selection = _Selection(builder, template.base_fee_per_gas or 0, sidecars)
+    block = OpenBlock(chain, parent, attrs, extra_data, gas_limit)
+    builder = block.builder
+    selection = _Selection(builder, builder.header.base_fee_per_gas or 0, sidecars)
     for tx in privileged:
         try:
             builder.apply(tx)  # pays no fee: no block value
@@ -153,11 +176,8 @@ def build_payload(
             selection.include(tx, strict=True)
     else:
         selection.fill(pending)
-    output = builder.finish(withdrawals)
-    header = seal_header(template, builder.transactions, withdrawals, output,
-                         state.state_root(), rules)
-    block = Block(header, tuple(builder.transactions), (), withdrawals)
-    return BuiltPayload(block, selection.value, tuple(selection.sidecars), output.requests,
+    sealed, output = block.seal()
+    return BuiltPayload(sealed, selection.value, tuple(selection.sidecars), output.requests,
                         output.receipts)
 
 

@@ -45,3 +45,28 @@ class InvalidContractPrefix(ExceptionalHalt):
 
 class Revert(EthrexError):
     """REVERT (EIP-140): undo the frame's changes, keep the gas left and the output."""
+
+
+class ExecutionAborted(EthrexError):
+    """The transaction was stopped from outside (``AbortSignal``): not a halt of one frame, so
+    no frame catches it; it unwinds the whole transaction, whose state is then thrown away."""
+
+
+class AbortSignal:
+    """A flag another thread sets to stop a running transaction: an RPC call past its time
+    budget (geth's ``--rpc.evmtimeout``), or the node shutting down. The interpreter reads it
+    at every taken jump and at every frame start, so any unbounded run stops within a few
+    steps; a block's transactions run with ``NEVER``, which nobody sets."""
+
+    __slots__ = ("requested", "reason")
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.reason = ""
+
+    def abort(self, reason: str) -> None:
+        self.reason = reason
+        self.requested = True
+
+
+NEVER = AbortSignal()

@@ -3,6 +3,7 @@
 from typing import Any
 
 from ethrex.evm.env import BlockEnv, TxEnv
+from ethrex.evm.errors import NEVER
 from ethrex.forks import ForkRules
 from ethrex.state import StateDB
 
@@ -98,6 +99,7 @@ class Context:
         "frame_words",
         "blob_base_fee",
         "tracer",
+        "abort",
     )
 
     def __init__(
@@ -120,6 +122,7 @@ class Context:
         self.stack_ops, self.frame_words = loop_tables
         self.blob_base_fee = blob_base_fee
         self.tracer: Any = None  # debug_trace*: an object with on_step(frame, pc, op, gas)
+        self.abort = NEVER  # an RPC call's AbortSignal: read at taken jumps and frame starts
 
 
 class Frame:

@@ -11,6 +11,7 @@ from typing import Any
 from ethrex.evm.env import BlockEnv, TxEnv
 from ethrex.evm.errors import (
     ExceptionalHalt,
+    ExecutionAborted,
     InvalidContractPrefix,
     InvalidJump,
     OutOfGas,
@@ -51,7 +52,8 @@ def run(frame: Frame) -> None:
     CALLDATALOAD. Every other opcode goes through the fork's 256-entry table, with
     ``frame.pc``/``frame.gas`` stored before and reloaded after (handlers may jump, charge
     dynamic gas or stop the frame). An inline halt leaves ``frame.gas`` stale: ``execute``
-    zeroes it for every halt anyway.
+    zeroes it for every halt anyway. A taken jump reads ``ctx.abort`` (an RPC call out of
+    time), the one check that bounds a loop.
     """
     ctx = frame.ctx
     table = ctx.opcode_table
@@ -77,6 +79,7 @@ def run(frame: Frame) -> None:
     n_data = len(frame.data)
     data = frame.data + bytes(32)  # CALLDATALOAD reads zeros past the end
     from_bytes = int.from_bytes
+    abort = ctx.abort
     pc = 0
     gas = frame.gas
     while True:
@@ -133,6 +136,8 @@ def run(frame: Frame) -> None:
                             n_dests = len(jumpdests)
                             if dest >= n_dests or not jumpdests[dest]:
                                 raise InvalidJump
+                        if abort.requested:
+                            raise ExecutionAborted(abort.reason)
                         pc = dest
                     else:
                         pc += 1
@@ -190,6 +195,8 @@ def run(frame: Frame) -> None:
                         n_dests = len(jumpdests)
                         if dest >= n_dests or not jumpdests[dest]:
                             raise InvalidJump
+                    if abort.requested:
+                        raise ExecutionAborted(abort.reason)
                     pc = dest
                     continue
             else:
@@ -370,7 +377,10 @@ def run_traced(frame: Frame, tracer: Any) -> None:
     code = frame.padded
     stack = frame.stack
     on_step = tracer.on_step
+    abort = ctx.abort
     while frame.running:
+        if abort.requested:
+            raise ExecutionAborted(abort.reason)
         pc = frame.pc
         op = code[pc]
         on_step(frame, pc, op, frame.gas)
@@ -389,6 +399,9 @@ def run_traced(frame: Frame, tracer: Any) -> None:
 
 def execute(frame: Frame) -> None:
     """Run a precompile or the frame's code; a halt burns the gas, a revert keeps it."""
+    abort = frame.ctx.abort
+    if abort.requested:
+        raise ExecutionAborted(abort.reason)
     try:
         precompile = None
         if not frame.disable_precompiles:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple, Protocol
 
 from ethrex.evm.env import BlockEnv, TxEnv
+from ethrex.evm.errors import NEVER, AbortSignal
 from ethrex.evm.frame import Context, Frame
 from ethrex.evm.opcodes.system import (
     DELEGATION_PREFIX,
@@ -91,7 +92,8 @@ class TxOptions:
     have; ``no_base_fee`` lets a message without fee fields skip the base-fee check and pay
     nothing (the reference client's NoBaseFee); ``state_overrides`` are applied to the state
     first; ``precompiles`` replaces the fork's set (``movePrecompileToAddress``); ``tracer``
-    instruments the interpreter."""
+    instruments the interpreter; ``abort`` stops it from another thread (an RPC call's time
+    budget: ``ExecutionAborted`` then unwinds the transaction)."""
 
     check_nonce: bool = True
     check_balance: bool = True
@@ -99,6 +101,7 @@ class TxOptions:
     state_overrides: Mapping[bytes, AccountOverride] | None = None
     precompiles: Mapping[bytes, Precompile] | None = None
     tracer: Tracer | None = None
+    abort: AbortSignal = NEVER
 
 
 BLOCK_TX = TxOptions()
@@ -266,6 +269,7 @@ def buy_gas(state: StateDB, env: BlockEnv, plan: TxPlan, rules: ForkRules,
                 state.warm_slot(address, int.from_bytes(key, "big"))
     if options.precompiles is not None:
         ctx.precompiles = dict(options.precompiles)
+    ctx.abort = options.abort
     tracer = options.tracer
     if tracer is not None:
         ctx.opcode_table = tracer.tables(rules)

@@ -7,6 +7,7 @@ connection refused, timeout, a reply that is not JSON-RPC) means try again later
 """
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,7 @@ import orjson
 from ethrex.errors import EthrexError
 from ethrex.l2.abi import revert_reason
 from ethrex.primitives import hex_to_bytes
+from ethrex.rpc.server import make_jwt
 
 Json = Any
 
@@ -68,9 +70,10 @@ class EthClient:
     """``async with EthClient(url) as client:`` one HTTP session; each call times out after
     ``timeout`` seconds."""
 
-    def __init__(self, url: str, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, timeout: float = 10.0, jwt_secret: bytes | None = None) -> None:
         self.url = url
         self.timeout = timeout
+        self.jwt_secret = jwt_secret  # an Engine API port: each call carries a fresh token
         self._session: aiohttp.ClientSession | None = None
         self._next_id = 0
 
@@ -96,8 +99,10 @@ class EthClient:
         body = orjson.dumps({"jsonrpc": "2.0", "id": self._next_id, "method": method,
                              "params": list(params)})
         try:
-            async with self._session.post(self.url, data=body,
-                                          headers={"Content-Type": "application/json"}) as resp:
+            headers = {"Content-Type": "application/json"}
+            if self.jwt_secret is not None:
+                headers["Authorization"] = f"Bearer {make_jwt(self.jwt_secret)}"
+            async with self._session.post(self.url, data=body, headers=headers) as resp:
                 raw = await resp.read()
                 status = resp.status
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
@@ -152,10 +157,13 @@ class EthClient:
         return hex_to_bytes(await self.call("eth_call", call, block_tag(block)))
 
     async def estimate_gas(self, sender: bytes, to: bytes | None, data: bytes,
-                           value: int = 0) -> int:
-        call = {"from": hex_data(sender), "data": hex_data(data), "value": hex_qty(value)}
+                           value: int = 0, blob_hashes: Sequence[bytes] = ()) -> int:
+        call: dict[str, Any] = {"from": hex_data(sender), "data": hex_data(data),
+                                "value": hex_qty(value)}
         if to is not None:
             call["to"] = hex_data(to)
+        if blob_hashes:  # BLOBHASH reads them during the estimate
+            call["blobVersionedHashes"] = [hex_data(h) for h in blob_hashes]
         return hex_int(await self.call("eth_estimateGas", call))
 
     async def get_logs(self, address: bytes, topics: list[Any], first: int,
@@ -164,6 +172,9 @@ class EthClient:
             "address": hex_data(address), "topics": topics,
             "fromBlock": hex(first), "toBlock": hex(last)})
         return result
+
+    async def blob_base_fee(self) -> int:
+        return hex_int(await self.call("eth_blobBaseFee"))
 
     async def send_raw(self, raw: bytes) -> bytes:
         return hex_to_bytes(await self.call("eth_sendRawTransaction", hex_data(raw)))

@@ -1,4 +1,5 @@
-"""The user's commands: ``ethrex l2 deposit | withdraw | claim-withdrawal | balance``.
+"""The user's commands: ``ethrex l2 deposit | withdraw | claim-withdrawal | balance``, and the
+sequencer's ``revert-batch``.
 
 Each checks what it can before sending (a deposit to the zero address, a withdrawal above the
 balance, a claim of someone else's withdrawal or of one already paid) and says why in one
@@ -137,3 +138,22 @@ async def claim_withdrawal(l1: EthClient, l2: EthClient, key: bytes, tx_hash: by
     except ClientError as exc:
         raise CommandError(f"claim refused: {exc.reason()}") from None
     return mined.tx_hash, amount
+
+
+async def revert_batches(l1: EthClient, l2: EthClient, key: bytes, first: int) -> bytes:
+    """Revert the committed, unverified batches from ``first`` on (``OnChainProposer.
+    revertBatches``, sent with the sequencer's ``key``); the running sequencer then commits
+    its own record of them again. Returns the L1 transaction hash."""
+    _, proposer = await l1_contracts(l2)
+    count = 0  # privileged transactions the batches before ``first`` included
+    for number in range(1, first):
+        batch = await l2.call("ethrex_getBatchByNumber", hex(number))
+        if batch is None:
+            raise CommandError(f"the L2 has no batch {number}")
+        count += hex_int(batch["privilegedTransactions"])
+    try:
+        mined = await TxSender(l1, key).send(
+            proposer, encode_call("revertBatches(uint256,uint256)", first, count))
+    except ClientError as exc:
+        raise CommandError(f"revert refused: {exc.reason()}") from None
+    return mined.tx_hash

@@ -8,6 +8,10 @@ Everything web3.py or ethers call works unchanged against the L2. Added:
   ``CommonBridge.claimWithdrawal`` needs (batch, message id, Merkle proof; receiver and amount
   for an ETH withdrawal); null until the transaction's batch is sealed.
 - ``ethrex_getL1Contracts``: the L1 bridge and proposer this L2 commits to.
+- ``ethrex_getBatchData(number)``: the batch's published payload (its blocks, compressed:
+  ``ethrex.l2.rollup.batch_data``), what its blobs carry or, for a validium, what L1's
+  commitment is the hash of; null for a batch not sealed. ``ethrex l2 reconstruct --from-l2``
+  reads it.
 
 ``eth_sendRawTransaction`` refuses privileged transactions (type 0x7e: only the sequencer
 includes them, from the L1 bridge's logs) and blob transactions (the L2 has no blob pool).
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ethrex.l2.abi import AbiError, decode, event_topic
+from ethrex.l2.rollup.batch_data import encode_payload
 from ethrex.l2.rollup.messages import (
     L2_BRIDGE,
     batch_messages,
@@ -106,6 +111,18 @@ class RollupHandlers:
         return {"bridge": _hex(self.ctx.bridge), "onChainProposer": _hex(self.ctx.proposer)}
 
     @blocking
+    def get_batch_data(self, number: Any) -> str | None:
+        record = self.ctx.rollup.get_batch(_quantity(number, 0))
+        if record is None:
+            return None
+        c = record.commitment
+        blocks = [self.store.get_block_by_number(n) for n in range(c.first_block,
+                                                                   c.last_block + 1)]
+        if any(b is None for b in blocks):
+            raise server_error(f"a block of batch {c.number} is missing")
+        return _hex(encode_payload(blocks))  # type: ignore[arg-type]
+
+    @blocking
     def get_withdrawal_proof(self, tx_hash: Any) -> list[dict[str, Any]] | None:
         """Proofs of the messages of transaction ``tx_hash`` against its batch's root."""
         location = self.store.get_transaction_location(_hash(tx_hash, 0))
@@ -156,6 +173,7 @@ class RollupHandlers:
             "ethrex_getBatchByNumber": self.get_batch_by_number,
             "ethrex_getWithdrawalProof": self.get_withdrawal_proof,
             "ethrex_getL1Contracts": self.l1_contracts,
+            "ethrex_getBatchData": self.get_batch_data,
         }
 
 

@@ -8,6 +8,7 @@ keys under ``l2/``), so that it commits in the same store transactions as blocks
 | ``l2/next_deposit``     | the id of the first deposit no L2 block included yet        |
 | ``l2/batch/`` + number  | rlp(batch record, see ``BatchRecord``) by 8-byte number     |
 | ``l2/last_batch``       | the number of the last sealed batch                         |
+| ``l2/proof/`` + number + type | a batch's proof of one type (``ethrex.l2.prover.backends``) |
 
 The L1 watcher stores deposits and moves the cursor in one transaction; the block producer
 stores a block and moves ``next_deposit`` in one; the committer seals a batch in one. So after
@@ -35,6 +36,7 @@ DEPOSIT = b"l2/deposit/"
 NEXT_DEPOSIT = b"l2/next_deposit"
 BATCH = b"l2/batch/"
 LAST_BATCH = b"l2/last_batch"
+PROOF = b"l2/proof/"
 
 SEALED, COMMITTED, VERIFIED = 0, 1, 2
 STATUS_NAMES = ("sealed", "committed", "verified")
@@ -201,6 +203,17 @@ class RollupStore:
                 record = self.get_batch(number)
                 if record is not None and record.status > status:
                     self.put_batch(replace(record, status=status))
+
+    # -- proofs -------------------------------------------------------------------------------
+
+    def put_proof(self, number: int, proof_type: int, proof: bytes) -> None:
+        """Store batch ``number``'s proof of ``proof_type`` (durable before a prover hears it
+        was taken)."""
+        with self.store.write() as tx:
+            tx.put(META, PROOF + _number(number) + bytes([proof_type]), proof)
+
+    def get_proof(self, number: int, proof_type: int) -> bytes | None:
+        return self._get(PROOF + _number(number) + bytes([proof_type]))
 
     def batches(self, first: int = 1) -> Iterator[BatchRecord]:
         number = first

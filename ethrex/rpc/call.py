@@ -15,7 +15,8 @@ from ethrex.evm.env import BlockEnv
 from ethrex.evm.errors import Revert
 from ethrex.evm.opcodes.system import compute_create_address
 from ethrex.evm.precompiles import precompiles_for
-from ethrex.execution.block import BlockContext, block_env
+from ethrex.blockchain.blockchain import Blockchain
+from ethrex.execution.block import block_env
 from ethrex.execution.overrides import AccountOverride, InvalidOverride, apply_state_overrides
 from ethrex.execution.transaction import CALL, TransactionResult, TxOptions, apply_transaction
 from ethrex.execution.tx_validation import calldata_floor_gas, intrinsic_gas
@@ -23,7 +24,7 @@ from ethrex.forks import ForkRules
 from ethrex.rpc import params as P
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.errors import RpcError, invalid_params, reverted, server_error
-from ethrex.rpc.server import blocking
+from ethrex.rpc.server import blocking, current_abort
 from ethrex.rpc.types import data, qty
 from ethrex.state import StateDB
 from ethrex.types.header import Header
@@ -37,7 +38,8 @@ from ethrex.types.transactions import (
     Transaction,
 )
 
-RPC_GAS_CAP = 50_000_000  # the reference client's --rpc.gascap default
+TX_BASE_GAS = 21000  # a plain transfer
+CALL_STIPEND = 2300  # gas a value-bearing CALL gives its callee for free
 ZERO_ADDRESS = bytes(20)
 
 
@@ -201,7 +203,7 @@ def message_tx(args: CallArgs, gas: int, chain_id: int, base_fee: int) -> Transa
     if args.max_fee is not None or args.max_priority_fee is not None:
         return FeeMarketTransaction(chain_id, nonce, tip, cap, gas, args.to, args.value,
                                     args.data, access, 0, 0, 0)
-    if access:
+    if args.access_list is not None:  # even an empty list makes it EIP-2930 (geth)
         return AccessListTransaction(chain_id, nonce, cap, gas, args.to, args.value, args.data,
                                      access, 0, 0, 0)
     return LegacyTransaction(nonce, cap, gas, args.to, args.value, args.data, 0, 0, 0)
@@ -209,10 +211,12 @@ def message_tx(args: CallArgs, gas: int, chain_id: int, base_fee: int) -> Transa
 
 def run_call(state: StateDB, env: BlockEnv, rules: ForkRules, args: CallArgs, gas: int,
              options: TxOptions = CALL) -> TransactionResult:
-    """Run the message ``args`` with ``gas`` on ``state`` (changes stay in ``state``).
+    """Run the message ``args`` with ``gas`` on ``state`` (changes stay in ``state``), under
+    the current RPC call's time budget (``current_abort``).
 
     Raises ``RpcError`` (-32000) when the message could not be a transaction at all
     (insufficient funds, intrinsic gas too low, fee below the base fee, a bad override)."""
+    options = replace(options, abort=current_abort())
     tx = message_tx(args, gas, env.chain_id, env.base_fee_per_gas)
     if options.no_base_fee and args.gas_price in (None, 0) and not args.max_fee \
             and not args.max_priority_fee:
@@ -244,6 +248,59 @@ def halt_message(error: Exception) -> str:
     return str(error) or type(error).__name__
 
 
+def call_env(chain: Blockchain, header: Header) -> BlockEnv:
+    """The environment of a call made on top of ``header``'s block: the block's own header
+    (as geth runs calls), with the block's own hash known to BLOCKHASH."""
+    ctx = chain.block_context(header)
+    getter = ctx.block_hash
+    block_hash = header.hash()
+    number = header.number
+    return replace(block_env(header, ctx),
+                   block_hash=lambda n: block_hash if n == number else getter(n))
+
+
+def estimate_gas(state: StateDB, env: BlockEnv, rules: ForkRules, args: CallArgs, hi: int,
+                 options: TxOptions = CALL) -> int:
+    """The least gas limit with which the message ``args`` succeeds on ``state`` (left
+    unchanged), at most ``hi``: a plain transfer to an account without code is tried at 21000
+    first; otherwise one run at ``hi`` (its failure is the answer: the revert, or "gas required
+    exceeds allowance"), a guess from the gas it used, then a binary search down to the
+    intrinsic gas (geth's estimator with no error ratio). Raises ``RpcError``."""
+
+    def succeeds(gas: int) -> TransactionResult | None:
+        try:
+            result = run_call(state.copy(), env, rules, args, gas, options)
+        except RpcError:
+            return None
+        return result if result.error is None else None
+
+    if args.to and not args.data and not state.get_code(args.to) and hi >= TX_BASE_GAS \
+            and succeeds(TX_BASE_GAS) is not None:
+        return TX_BASE_GAS
+    top = run_call(state.copy(), env, rules, args, hi, options)  # raises why it cannot run
+    if top.error is not None:
+        if isinstance(top.error, Revert):
+            raise reverted(top.output)
+        raise server_error(f"gas required exceeds allowance ({hi})")
+    tx = message_tx(args, hi, env.chain_id, env.base_fee_per_gas)
+    lo = max(intrinsic_gas(tx, rules), calldata_floor_gas(tx, rules)) - 1
+    guess = (top.max_used_gas + CALL_STIPEND) * 64 // 63  # EIP-150: the 63/64 withheld
+    if guess < hi:
+        if succeeds(guess) is not None:
+            hi = guess
+        else:
+            lo = guess
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        if mid > lo * 2:
+            mid = lo * 2  # most messages need little more than they used: look low first
+        if succeeds(mid) is not None:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 class CallHandlers:
     def __init__(self, view: ChainView) -> None:
         self.view = view
@@ -260,18 +317,13 @@ class CallHandlers:
         on top of the block, with the block's own header as the environment)."""
         view = self.view
         header = view.require_header(P.block_id(block, index))
-        state = view.state(header)
-        ctx: BlockContext = view.chain.block_context(header)
-        env = block_env(header, ctx)
-        # BLOCKHASH of the block itself is known to a call made on top of it.
-        getter = ctx.block_hash
-        block_hash = header.hash()
-        number = header.number
-        env = replace(env, block_hash=lambda n: block_hash if n == number else getter(n))
-        return header, state, env, view.rules(header)
+        return header, view.state(header), call_env(view.chain, header), view.rules(header)
 
-    def _gas(self, args: CallArgs, env: BlockEnv) -> int:
-        return args.gas if args.gas is not None else min(env.gas_limit, RPC_GAS_CAP)
+    def gas_for(self, args: CallArgs, env: BlockEnv) -> int:
+        """The gas a call runs with: what it asks, else the block's gas limit, never more than
+        the node's ``--rpc.gascap`` (geth caps a given ``gas`` too)."""
+        cap = self.view.ctx.limits.gas_cap
+        return min(args.gas if args.gas is not None else env.gas_limit, cap)
 
     @blocking
     def call(self, tx: Any, block: Any = None, state_overrides: Any = None,
@@ -280,8 +332,7 @@ class CallHandlers:
         _, state, env, rules = self.prepare(block, 1)
         options = replace(CALL, state_overrides=parse_state_overrides(state_overrides, 2))
         env = apply_block_overrides(env, block_overrides, 3)
-        result = run_call(state, env, rules, args, min(self._gas(args, env), RPC_GAS_CAP),
-                          options)
+        result = run_call(state, env, rules, args, self.gas_for(args, env), options)
         if isinstance(result.error, Revert):
             raise reverted(result.output)
         if result.error is not None:
@@ -290,51 +341,19 @@ class CallHandlers:
 
     @blocking
     def estimate_gas(self, tx: Any, block: Any = None, state_overrides: Any = None) -> str:
-        """The least gas with which the call succeeds: one run at the cap, then a binary
-        search (geth's estimator, with its 64/63 first guess)."""
+        """The least gas with which the call succeeds (``estimate_gas``), capped by the
+        sender's balance at its fee cap."""
         args = parse_call_args(tx, 0)
-        header, state0, env, rules = self.prepare(block if block is not None else "latest", 1)
+        _, state0, env, rules = self.prepare(block if block is not None else "latest", 1)
         options = overridden(state0, rules, parse_state_overrides(state_overrides, 2))
-        hi = self._gas(args, env)
+        hi = self.gas_for(args, env)
         fee_cap = args.gas_price or args.max_fee or 0
         if fee_cap:
             available = state0.get_balance(args.sender) - args.value
             if available < 0:
                 raise server_error("insufficient funds for transfer")
             hi = min(hi, available // fee_cap)
-
-        def attempt(gas: int) -> TransactionResult | None:
-            try:
-                return run_call(state0.copy(), env, rules, args, gas, options)
-            except RpcError:
-                return None
-
-        top = attempt(hi)
-        if top is None:
-            run_call(state0.copy(), env, rules, args, hi, options)  # raises the reason
-            raise server_error("gas required exceeds allowance")
-        if top.error is not None:
-            if isinstance(top.error, Revert):
-                raise reverted(top.output)
-            raise server_error(f"gas required exceeds allowance ({hi})")
-        tx = message_tx(args, hi, env.chain_id, env.base_fee_per_gas)
-        lo = max(intrinsic_gas(tx, rules), calldata_floor_gas(tx, rules)) - 1
-        guess = min(hi, (top.gas_used + 2300) * 64 // 63)
-        result = attempt(guess)
-        if result is not None and result.error is None:
-            hi = guess
-        else:
-            lo = max(lo, guess)
-        while lo + 1 < hi:
-            if (hi - lo) * 1000 < hi * 15:  # within 1.5%: good enough (geth)
-                break
-            mid = (lo + hi) // 2
-            result = attempt(mid)
-            if result is not None and result.error is None:
-                hi = mid
-            else:
-                lo = mid
-        return qty(hi)
+        return qty(estimate_gas(state0, env, rules, args, hi, options))
 
     @blocking
     def create_access_list(self, tx: Any, block: Any = None,
@@ -344,7 +363,7 @@ class CallHandlers:
         args = parse_call_args(tx, 0)
         _, state0, env, rules = self.prepare(block, 1)
         options = overridden(state0, rules, parse_state_overrides(state_overrides, 2))
-        gas = self._gas(args, env)
+        gas = self.gas_for(args, env)
         excluded = {args.sender, env.coinbase, *precompiles_for(rules)}
         if args.to:
             excluded.add(args.to)
@@ -390,4 +409,5 @@ class _RecordingState(StateDB):
         return StateDB.warm_slot(self, address, key)
 
 
-__all__ = ["CallArgs", "CallHandlers", "parse_call_args", "parse_state_overrides", "run_call"]
+__all__ = ["CallArgs", "CallHandlers", "call_env", "estimate_gas", "parse_call_args", "parse_state_overrides",
+           "run_call"]

@@ -14,7 +14,6 @@ from ethrex.storage import Store
 from ethrex.types.block import Block
 from ethrex.types.header import Header
 from ethrex.types.receipt import Receipt
-from ethrex.types.transactions import recover_sender
 
 
 class ChainView:
@@ -86,7 +85,7 @@ class ChainView:
         key = block_hash or block.header.hash()
         cached = self._senders.get(key)
         if cached is None:
-            cached = [recover_sender(tx) for tx in block.transactions]
+            cached = [self.chain.sender_of(tx) for tx in block.transactions]
             if len(self._senders) > 4096:
                 self._senders.clear()
             self._senders[key] = cached

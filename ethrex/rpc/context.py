@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ethrex.blockchain.blockchain import Blockchain
+from ethrex.blockchain.devchain import DevChain
 from ethrex.blockchain.mempool import Mempool
 from ethrex.rpc.engine import CLIENT_NAME, CLIENT_VERSION, EngineApi
+from ethrex.rpc.limits import DEFAULT_LIMITS, RpcLimits
 from ethrex.types.genesis import ChainConfig
 
 
@@ -52,14 +54,20 @@ class NodeContext:
     jwt_secret: bytes | None = None
     client_version: str = f"{CLIENT_NAME}/{CLIENT_VERSION}"
     peers: PeerView | None = None  # None: no p2p layer (no peers)
+    dev: DevChain | None = None  # --dev: blocks on demand, the dev methods' chain
+    dev_keys: dict[bytes, bytes] | None = None  # --dev: address -> key of the funded accounts
+    limits: RpcLimits = DEFAULT_LIMITS  # gas cap, trace and subscription caps (--rpc.* flags)
 
     @property
     def config(self) -> ChainConfig:
         return self.chain.config
 
 
-def node_context(chain: Blockchain, executor: Executor, **fields: Any) -> NodeContext:
+def node_context(chain: Blockchain, executor: Executor, dev_mode: bool = False,
+                 **fields: Any) -> NodeContext:
     """The context of a node over ``chain``: a fresh transaction pool and the Engine API state
-    over both; ``fields`` fill the rest (network, datadir, jwt_secret, ...)."""
+    over both, and with ``dev_mode`` the ``DevChain`` that makes blocks on demand; ``fields``
+    fill the rest (network, datadir, jwt_secret, dev_keys, ...)."""
     mempool = Mempool(chain)
-    return NodeContext(chain, mempool, EngineApi(chain, mempool), executor, **fields)
+    dev = DevChain(chain, mempool) if dev_mode else None
+    return NodeContext(chain, mempool, EngineApi(chain, mempool), executor, dev=dev, **fields)

@@ -13,7 +13,6 @@ from ethrex.execution.transaction import BLOCK_TX, TransactionResult, Tracer, Tx
 from ethrex.rpc import params as P
 from ethrex.rpc.call import (
     CALL,
-    RPC_GAS_CAP,
     CallArgs,
     CallHandlers,
     apply_block_overrides,
@@ -23,8 +22,8 @@ from ethrex.rpc.call import (
 )
 from ethrex.rpc.chainview import ChainView
 from ethrex.rpc.errors import invalid_params, server_error
-from ethrex.rpc.server import blocking
-from ethrex.rpc.tracing import CallTracer, StructLogger, prestate
+from ethrex.rpc.server import current_abort, tracing
+from ethrex.rpc.tracing import CallTracer, StructLogger, TraceBudget, prestate
 from ethrex.rpc.types import data
 from ethrex.state import StateDB
 from ethrex.state.witness import witness_to_json
@@ -74,10 +73,11 @@ class DebugHandlers:
         found = self._block(block)
         return [data(encode_receipt(r)) for r in self.view.receipts(found.header.hash())]
 
-    @blocking
+    @tracing
     def execution_witness(self, block: Any) -> dict[str, list[str]]:
         """What re-executing the block statelessly needs: trie nodes, codes, keys and RLP
-        headers (reth's shape; geth serves the headers as JSON objects and no keys)."""
+        headers (reth's shape; geth serves the headers as JSON objects and no keys). A block
+        replay, bounded by the block's gas: on the tracers' workers, never holding up calls."""
         found = self._block(block)
         if found.header.number == 0:
             raise server_error("genesis has no execution witness")
@@ -112,18 +112,20 @@ class DebugHandlers:
         if parent is None:
             raise server_error("parent block not found")
         kind, opts = self._tracer(options)
+        budget = self._budget()
         chain = view.chain
         state = StateDB(chain.state_at(parent.hash()))
         builder = BlockBuilder(state, header, chain.rules_for(header), chain.block_context(parent))
         builder.begin()
         senders = view.senders(block)
+        untraced = replace(BLOCK_TX, abort=current_abort())
         out = []
         try:
             for index, tx in enumerate(block.transactions):
                 if stop_at is not None and index != stop_at:
                     if index > stop_at:
                         break
-                    builder.apply(tx, senders[index])
+                    builder.apply(tx, senders[index], untraced)
                     continue
 
                 def run(options: TxOptions, tx: Transaction = tx, index: int = index
@@ -131,20 +133,20 @@ class DebugHandlers:
                     return builder.apply(tx, senders[index], options)
 
                 result = _trace(state, tx.to, senders[index], tx.value, tx.gas, tx.data, kind,
-                                opts, BLOCK_TX, run)
+                                opts, untraced, run, budget)
                 out.append({"txHash": data(transaction_hash(tx)), "result": result})
         except InvalidTransaction as exc:  # a stored block always replays: our bug
             raise server_error(f"replay failed: {exc}") from exc
         return out
 
-    @blocking
+    @tracing
     def trace_block_by_number(self, block: Any, options: Any = None) -> list[dict[str, Any]]:
         found = self.view.block(P.block_id(block, 0, allow_hash=False))
         if found is None:
             raise server_error(f"block {block} not found")
         return self._replay(found, None, options)
 
-    @blocking
+    @tracing
     def trace_block_by_hash(self, block_hash: Any, options: Any = None) -> list[dict[str, Any]]:
         h = P.hash32(block_hash, 0)
         found = self.view.store.get_block(h)
@@ -152,7 +154,7 @@ class DebugHandlers:
             raise server_error(f"block {data(h)} not found")
         return self._replay(found, None, options)
 
-    @blocking
+    @tracing
     def trace_transaction(self, tx_hash: Any, options: Any = None) -> Any:
         found = self.view.store.get_transaction(P.hash32(tx_hash, 0))
         if found is None:
@@ -163,7 +165,7 @@ class DebugHandlers:
             raise server_error("transaction not found")
         return self._replay(block, index, options)[0]["result"]
 
-    @blocking
+    @tracing
     def trace_call(self, tx: Any, block: Any = None, options: Any = None) -> Any:
         args = parse_call_args(tx, 0)
         _, state, env, rules = self.calls.prepare(block, 1)
@@ -173,32 +175,37 @@ class DebugHandlers:
                 options.get("stateOverrides"), 2))
             env = apply_block_overrides(env, options.get("blockOverrides"), 2)
         kind, opts = self._tracer(options)
-        gas = args.gas if args.gas is not None else min(env.gas_limit, RPC_GAS_CAP)
+        gas = self.calls.gas_for(args, env)
 
         def run(options: TxOptions, args: CallArgs = args) -> TransactionResult:
             return run_call(state, env, rules, args, gas, options)
 
         return _trace(state, args.to, args.sender, args.value, gas, args.data, kind, opts,
-                      call_options, run)
+                      call_options, run, self._budget())
+
+    def _budget(self) -> TraceBudget:
+        """The output caps of one trace request (``--rpc.trace-max-logs/-size``)."""
+        limits = self.view.ctx.limits
+        return TraceBudget(limits.trace_max_logs, limits.trace_max_size)
 
 
 def _trace(state: StateDB, to: bytes, sender: bytes, value: int, gas: int, payload: bytes,
            kind: str, opts: dict[str, Any], options: TxOptions,
-           run: Any) -> Any:
+           run: Any, budget: TraceBudget) -> Any:
     """Run one transaction through ``run(options)`` with the tracer ``kind`` and format what it
-    recorded (``structLogs``, ``callTracer`` or ``prestateTracer``)."""
+    recorded (``structLogs``, ``callTracer`` or ``prestateTracer``) within ``budget``."""
     if kind == "struct":
-        logger = StructLogger(opts)
+        logger = StructLogger(opts, budget)
         result = run(replace(options, tracer=logger))
         return logger.result(result.gas_used, not result.succeeded, result.output)
     if kind == "callTracer":
-        call = CallTracer(opts)
+        call = CallTracer(opts, budget)
         call.begin("CALL" if to else "CREATE", sender, to, value, gas, payload)
         tracer: Tracer = call
         return call.result(run(replace(options, tracer=tracer)))
     before = state.copy()
     run(options)
-    return prestate(before, state)
+    return prestate(before, state, budget)
 
 
 __all__ = ["DebugHandlers"]

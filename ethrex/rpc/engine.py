@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from ethrex.blockchain.blockchain import Blockchain
+from ethrex.blockchain.blockchain import Blockchain, UnknownBlock
 from ethrex.blockchain.mempool import Mempool
 from ethrex.blockchain.payload import (
     BuiltPayload,
@@ -55,10 +55,11 @@ from ethrex.rpc.engine_types import (
     payload_json,
     payload_status,
 )
+from ethrex.trie import ordered_root
 from ethrex.types.block import Block
 from ethrex.types.header import Header
 from ethrex.types.network_transactions import BlobTransactionNetwork
-from ethrex.types.transactions import decode_transaction
+from ethrex.types.transactions import decode_transaction, encode_transaction
 
 MAX_BODIES_REQUEST = 1024  # getPayloadBodies (shanghai.md)
 MAX_BLOBS_REQUEST = 128  # getBlobs (cancun.md)
@@ -188,21 +189,27 @@ class EngineApi:
     def _process_payload(self, version: int, payload: ExecutionPayload,
                          expected_hashes: list[bytes] | None, beacon_root: bytes | None,
                          requests_hash: bytes | None) -> dict[str, Any]:
-        header = payload.header(beacon_root, requests_hash)
+        """Decode, check the hash, execute. Only a block that decoded, hashed to its
+        ``blockHash`` and then failed validation is remembered as invalid (its descendants with
+        it), as geth's invalid-ancestor tracking does. A malformed payload is answered INVALID
+        and forgotten: its ``blockHash`` may be that of a valid block (a trailing empty
+        transaction leaves the transactions root unchanged), which must stay acceptable."""
+        store = self.chain.store
+        parent = store.get_header(payload.parent_hash)
+        try:
+            transactions = payload.decode_transactions()
+        except (RLPDecodingError, InvalidTransaction) as exc:
+            latest = None if parent is None else self._latest_valid(parent)
+            return payload_status(INVALID, latest, f"invalid transaction encoding: {exc}")
+        # The header of the decoded block: a payload whose raw entries differ from their
+        # canonical encoding does not stand for the block that hash names.
+        root = ordered_root([encode_transaction(tx) for tx in transactions])
+        header = payload.header(beacon_root, requests_hash, root)
         block_hash = header.hash()
         if block_hash != payload.block_hash:
             reason = f"block hash {payload.block_hash.hex()} != computed {block_hash.hex()}"
             # Cancun deprecated INVALID_BLOCK_HASH in favour of INVALID with no valid hash.
             return payload_status(INVALID_BLOCK_HASH if version <= 2 else INVALID, None, reason)
-        store = self.chain.store
-        parent = store.get_header(header.parent_hash)
-        try:
-            transactions = tuple(decode_transaction(raw) for raw in payload.transactions)
-        except (RLPDecodingError, InvalidTransaction) as exc:
-            reason = f"invalid transaction encoding: {exc}"
-            latest = None if parent is None else self._latest_valid(parent)
-            self._mark_invalid(block_hash, latest, reason)
-            return payload_status(INVALID, latest, reason)
         if expected_hashes is not None:
             actual = blob_versioned_hashes(transactions)
             if actual != expected_hashes:  # EIP-4844: checked first, even while syncing
@@ -224,6 +231,8 @@ class EngineApi:
         block = Block(header, transactions, (), payload.withdrawals)
         try:
             self.chain.add_block(block, make_head=False)
+        except UnknownBlock:  # the parent's state went missing: not the block's fault
+            return payload_status(ACCEPTED)
         except InvalidBlock as exc:
             latest = self._latest_valid(parent)
             self._mark_invalid(block_hash, latest, str(exc))

@@ -149,16 +149,20 @@ class ExecutionPayload:
         """The transactions in block form; raises RLPDecodingError / InvalidTransaction."""
         return tuple(decode_transaction(raw) for raw in self.transactions)
 
-    def header(self, beacon_root: bytes | None, requests_hash: bytes | None) -> Header:
+    def header(self, beacon_root: bytes | None, requests_hash: bytes | None,
+               transactions_root: bytes | None = None) -> Header:
         """The header the payload stands for (EIP-3675 constants for the proof-of-work fields);
-        its hash is what ``block_hash`` must equal. Needs no transaction decoding."""
+        its hash is what ``block_hash`` must equal. The transactions root is the given one (of
+        the decoded transactions), else that of the raw entries."""
         withdrawals = self.withdrawals
+        if transactions_root is None:
+            transactions_root = ordered_root(list(self.transactions))
         return Header(
             parent_hash=self.parent_hash,
             ommers_hash=EMPTY_LIST_HASH,
             coinbase=self.fee_recipient,
             state_root=self.state_root,
-            transactions_root=ordered_root(list(self.transactions)),
+            transactions_root=transactions_root,
             receipts_root=self.receipts_root,
             logs_bloom=self.logs_bloom,
             difficulty=0,

@@ -4,6 +4,7 @@ mapping of the node's own exceptions to ``code/message/data``."""
 from typing import Any
 
 from ethrex.errors import InvalidBlock, InvalidTransaction
+from ethrex.evm.errors import ExecutionAborted
 
 PARSE_ERROR = -32700  # the body is not JSON
 INVALID_REQUEST = -32600  # JSON, but not a JSON-RPC request object
@@ -13,6 +14,7 @@ INTERNAL_ERROR = -32603
 SERVER_ERROR = -32000  # geth's catch-all for "the request was fine, the node says no"
 EXECUTION_REVERTED = 3  # eth_call / eth_estimateGas: the revert data goes in ``data``
 LIMIT_EXCEEDED = -32005
+REQUEST_TIMEOUT = -32002  # geth's errcodeTimeout: the request's time ran out before this call
 
 
 class RpcError(Exception):
@@ -39,7 +41,7 @@ def server_error(message: str) -> RpcError:
     return RpcError(SERVER_ERROR, message)
 
 
-def _abi_reason(data: bytes) -> str | None:
+def abi_revert_reason(data: bytes) -> str | None:
     """The string of an ABI ``Error(string)`` revert payload, if that is what ``data`` is."""
     if len(data) < 68 or data[:4] != bytes.fromhex("08c379a0"):
         return None
@@ -59,7 +61,7 @@ def _abi_reason(data: bytes) -> str | None:
 
 def reverted(output: bytes) -> RpcError:
     """Code 3 with the revert data; an ABI ``Error(string)`` reason joins the message."""
-    reason = _abi_reason(output)
+    reason = abi_revert_reason(output)
     message = "execution reverted" if reason is None else f"execution reverted: {reason}"
     return RpcError(EXECUTION_REVERTED, message, "0x" + output.hex())
 
@@ -68,6 +70,6 @@ def from_exception(exc: Exception) -> RpcError:
     """The reply for an exception a handler let escape (who is at fault decides the code)."""
     if isinstance(exc, RpcError):
         return exc
-    if isinstance(exc, (InvalidTransaction, InvalidBlock)):
+    if isinstance(exc, (InvalidTransaction, InvalidBlock, ExecutionAborted)):
         return RpcError(SERVER_ERROR, str(exc))
     return RpcError(INTERNAL_ERROR, f"internal error: {type(exc).__name__}")

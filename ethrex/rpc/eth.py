@@ -23,7 +23,6 @@ from ethrex.rpc.subscriptions import SubscriptionHandlers
 from ethrex.rpc.types import block_json, data, qty, receipts_json, transaction_json
 from ethrex.trie import EMPTY_ROOT, Trie
 from ethrex.types.block import Block
-from ethrex.types.header import Header
 from ethrex.types.network_transactions import decode_network_transaction
 
 Handler = Any
@@ -46,17 +45,18 @@ class EthReads:
 
     # -- accounts ------------------------------------------------------------------------------
 
-    def _root(self, block: Any, index: int) -> Header:
-        return self.view.require_header(P.block_id(block, index))
+    def _root(self, block: Any, index: int) -> bytes:
+        """The state root after the block ``block`` names (dev mode may have edited it)."""
+        return self.view.chain.state_root_of(self.view.require_header(P.block_id(block, index)))
 
     def get_balance(self, address: Any, block: Any = None) -> str:
         addr = P.address(address, 0)
-        account = self.store.get_account_at(self._root(block, 1).state_root, addr)
+        account = self.store.get_account_at(self._root(block, 1), addr)
         return qty(0 if account is None else account.balance)
 
     def get_transaction_count(self, address: Any, block: Any = None) -> str:
         addr = P.address(address, 0)
-        account = self.store.get_account_at(self._root(block, 1).state_root, addr)
+        account = self.store.get_account_at(self._root(block, 1), addr)
         nonce = 0 if account is None else account.nonce
         if block == "pending":
             nonce = max(nonce, self.view.ctx.mempool.pending_nonce(addr) or 0)
@@ -64,7 +64,7 @@ class EthReads:
 
     def get_code(self, address: Any, block: Any = None) -> str:
         addr = P.address(address, 0)
-        account = self.store.get_account_at(self._root(block, 1).state_root, addr)
+        account = self.store.get_account_at(self._root(block, 1), addr)
         if account is None or account.code_hash == EMPTY_HASH:
             return "0x"
         return data(self.store.get_code(account.code_hash) or b"")
@@ -72,7 +72,7 @@ class EthReads:
     def get_storage_at(self, address: Any, key: Any, block: Any = None) -> str:
         addr = P.address(address, 0)
         slot = P.storage_key(key, 1)
-        value = self.store.get_storage_at(self._root(block, 2).state_root, addr, slot)
+        value = self.store.get_storage_at(self._root(block, 2), addr, slot)
         return data(value.to_bytes(32, "big"))
 
     def get_storage_values(self, requests: Any, block: Any = None) -> dict[str, list[str]]:
@@ -82,7 +82,7 @@ class EthReads:
             raise invalid_params("empty request")
         if sum(len(v) if isinstance(v, list) else 0 for v in requests.values()) > 1024:
             raise invalid_params("too many slots (max 1024)")
-        root = self._root(block, 1).state_root
+        root = self._root(block, 1)
         out: dict[str, list[str]] = {}
         for address, keys in requests.items():
             addr = P.address(address, 0)
@@ -100,10 +100,10 @@ class EthReads:
         if not isinstance(keys, list):
             raise invalid_params("invalid argument 1: keys must be an array")
         slots = [(k, P.storage_key(k, 1)) for k in keys]
-        header = self._root(block, 2)
-        trie = self.store.state_trie(header.state_root)
+        root = self._root(block, 2)
+        trie = self.store.state_trie(root)
         account_proof = trie.prove(addr)
-        account = self.store.get_account_at(header.state_root, addr)
+        account = self.store.get_account_at(root, addr)
         storage_root = EMPTY_ROOT if account is None else account.storage_root
         storage_trie = Trie(self.store.nodes, storage_root, secure=True)
         storage = []
@@ -126,13 +126,17 @@ class EthReads:
 
     # -- blocks --------------------------------------------------------------------------------
 
+    def _block_json(self, found: Block | None, full: Any) -> dict[str, Any] | None:
+        if found is None:
+            return None
+        with_txs = P.boolean(full, 1)
+        return block_json(found, with_txs, senders=self.view.senders(found) if with_txs else None)
+
     def get_block_by_number(self, block: Any, full: Any = False) -> dict[str, Any] | None:
-        found = self.view.block(P.block_id(block, 0, allow_hash=False))
-        return None if found is None else block_json(found, P.boolean(full, 1))
+        return self._block_json(self.view.block(P.block_id(block, 0, allow_hash=False)), full)
 
     def get_block_by_hash(self, block_hash: Any, full: Any = False) -> dict[str, Any] | None:
-        found = self.store.get_block(P.hash32(block_hash, 0))
-        return None if found is None else block_json(found, P.boolean(full, 1))
+        return self._block_json(self.store.get_block(P.hash32(block_hash, 0)), full)
 
     def get_block_receipts(self, block: Any) -> list[dict[str, Any]] | None:
         found = self.view.block(P.block_id(block, 0))
@@ -196,8 +200,8 @@ class EthReads:
         h = P.hash32(tx_hash, 0)
         location = self.store.get_transaction_location(h)
         if location is None:
-            pooled = self.view.ctx.mempool.get(h)
-            return None if pooled is None else transaction_json(pooled)
+            pooled = self.view.ctx.mempool.by_hash.get(h)
+            return None if pooled is None else transaction_json(pooled.tx, sender=pooled.sender)
         block = self.store.get_block(location[0])
         if block is None:
             return None

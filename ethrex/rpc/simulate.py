@@ -28,7 +28,6 @@ from ethrex.execution.transaction import TxOptions
 from ethrex.primitives import EMPTY_LIST_HASH, keccak256
 from ethrex.rpc import params as P
 from ethrex.rpc.call import (
-    RPC_GAS_CAP,
     CallArgs,
     halt_message,
     parse_call_args,
@@ -43,7 +42,7 @@ from ethrex.rpc.errors import (
     reverted,
     server_error,
 )
-from ethrex.rpc.server import blocking
+from ethrex.rpc.server import blocking, current_abort
 from ethrex.rpc.types import block_json, data, qty, transaction_json
 from ethrex.state import StateDB
 from ethrex.trie import EMPTY_ROOT
@@ -60,6 +59,9 @@ from ethrex.types.transactions import (
 from ethrex.types.withdrawal import Withdrawal
 
 MAX_SIMULATE_BLOCKS = 256
+MAX_WITHDRAWALS = 16  # per block override (execution-apis Withdrawals)
+# A block without a time override comes 12 s after its parent, as the reference client and the
+# rpc-compat files have it (the schema's prose says 1).
 TIMESTAMP_INCREMENT = 12
 
 # ERC-7528: the pseudo-address that stands for ether in token-style Transfer logs.
@@ -187,8 +189,10 @@ def _parse_block_overrides(raw: Any) -> BlockOverrides:
         o.gas_limit = P.quantity(raw["gasLimit"], 0, 64)
     if get("feeRecipient") is not None:
         o.fee_recipient = P.address(raw["feeRecipient"], 0)
-    if get("prevRandao") is not None:
-        o.prev_randao = P.hash32(raw["prevRandao"], 0)
+    if get("prevRandao") is not None:  # a uint256 in the schema; 32-byte data taken too
+        randao = raw["prevRandao"]
+        o.prev_randao = P.hash32(randao, 0) if isinstance(randao, str) and len(randao) == 66 \
+            else P.quantity(randao, 0).to_bytes(32, "big")
     if get("baseFeePerGas") is not None:
         o.base_fee = P.quantity(raw["baseFeePerGas"], 0)
     if get("blobBaseFee") is not None:
@@ -201,6 +205,10 @@ def _parse_block_overrides(raw: Any) -> BlockOverrides:
         items = raw["withdrawals"]
         if not isinstance(items, list):
             raise invalid_params("invalid argument 0: withdrawals must be an array")
+        if len(items) > MAX_WITHDRAWALS:
+            raise invalid_params(f"invalid argument 0: more than {MAX_WITHDRAWALS} withdrawals")
+        if not all(isinstance(w, dict) for w in items):
+            raise invalid_params("invalid argument 0: a withdrawal must be an object")
         o.withdrawals = tuple(
             Withdrawal(P.quantity(w.get("index"), 0, 64), P.quantity(w.get("validatorIndex"), 0,
                                                                        64),
@@ -251,9 +259,9 @@ def sanitize_chain(blocks: list[SimBlock], base: Header) -> list[SimBlock]:
         prev_number = o.number
         if o.time is None:
             o.time = prev_time + TIMESTAMP_INCREMENT
-        elif o.time <= prev_time:
+        elif o.time < prev_time:  # the schema: time increases or stays the same
             raise RpcError(BLOCK_TIMESTAMP_INVALID,
-                           f"block timestamps must be in order: {o.time} <= {prev_time}")
+                           f"block timestamps must be in order: {o.time} < {prev_time}")
         prev_time = o.time
         out.append(block)
     return out
@@ -289,7 +297,7 @@ class Simulator:
         self.base = base
         self.validate = validate
         self.state = SimState(view.state(base).backend, trace)
-        self.pool = RPC_GAS_CAP
+        self.pool = view.ctx.limits.gas_cap  # --rpc.gascap: for all the calls together
         self.chain_id = view.chain.config.chain_id
         self.base_rules = view.rules(base)
         self.hashes: dict[int, bytes] = {}  # number -> hash of the simulated blocks so far
@@ -381,7 +389,7 @@ class Simulator:
         builder = BlockBuilder(state, draft, rules, ctx, env)
         builder.begin()
         options = TxOptions(check_nonce=self.validate, no_base_fee=not self.validate,
-                            precompiles=precompiles)
+                            precompiles=precompiles, abort=current_abort())
 
         state.log_count = 0
         senders: list[bytes] = []

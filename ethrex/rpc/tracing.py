@@ -4,35 +4,80 @@ A tracer is a ``ethrex.execution.transaction.Tracer``: the transaction pipeline 
 instrumented copy of the fork's opcode table (``ethrex.evm.table.tables_for``), each handler
 wrapped to record the step around it, in the interpreter loop that sends every opcode through
 the table (the fast loop runs PUSH, DUP, SWAP, jumps and a few more inline).
+
+Every tracer of one request counts what it records in a ``TraceBudget`` (``--rpc.trace-max-logs``
+struct logs, ``--rpc.trace-max-size`` bytes of JSON) and fails the request as soon as it would
+pass either, before the memory is spent: a 4-byte loop with 30M gas otherwise makes a 539 MB
+answer and gigabytes of Python objects.
 """
 
 from typing import Any
+
+import orjson
 
 from ethrex.evm.errors import Revert
 from ethrex.evm.table import OPCODE_NAMES, tables_for
 from ethrex.execution.transaction import Frame, TransactionResult
 from ethrex.forks import ForkRules
 from ethrex.rpc.call import halt_message
+from ethrex.rpc.errors import LIMIT_EXCEEDED, RpcError
+from ethrex.rpc.limits import DEFAULT_LIMITS
 
 CALL_OPS = {0xF1: "CALL", 0xF2: "CALLCODE", 0xF4: "DELEGATECALL", 0xFA: "STATICCALL"}
 CREATE_OPS = {0xF0: "CREATE", 0xF5: "CREATE2"}
 LOG_OPS = range(0xA0, 0xA5)
 
 
+# Bytes of JSON per recorded item, a little over what ``orjson`` writes.
+ENTRY_SIZE = 110  # a struct log without stack, memory or storage
+WORD_SIZE = 70  # a stack item or memory word: quotes, 0x, 64 hex digits, a comma
+SLOT_SIZE = 140  # a storage entry: key and value
+NODE_SIZE = 200  # a call frame without its input and output
+
+
 def _word(value: int) -> str:
     return "0x" + value.to_bytes(32, "big").hex()
 
 
-class StructLogger:
-    """geth's default tracer: one entry per executed opcode."""
+class TraceBudget:
+    """The output caps of one trace request, shared by its tracers."""
 
-    def __init__(self, options: dict[str, Any] | None = None) -> None:
+    __slots__ = ("max_logs", "max_size", "logs", "size")
+
+    def __init__(self, max_logs: int = DEFAULT_LIMITS.trace_max_logs,
+                 max_size: int = DEFAULT_LIMITS.trace_max_size) -> None:
+        self.max_logs = max_logs
+        self.max_size = max_size
+        self.logs = 0
+        self.size = 0
+
+    def charge(self, size: int, logs: int = 0) -> None:
+        """Count ``size`` more bytes and ``logs`` more struct logs; raise ``RpcError``
+        (-32005) past either cap."""
+        self.size += size
+        self.logs += logs
+        if self.logs > self.max_logs:
+            raise RpcError(LIMIT_EXCEEDED, f"trace output exceeds {self.max_logs} struct logs "
+                                           "(--rpc.trace-max-logs)")
+        if self.size > self.max_size:
+            raise RpcError(LIMIT_EXCEEDED, f"trace output exceeds {self.max_size} bytes "
+                                           "(--rpc.trace-max-size)")
+
+
+class StructLogger:
+    """geth's default tracer: one entry per executed opcode, kept as its JSON bytes (a
+    quarter of the memory of a dict, and nothing for the garbage collector to walk: hundreds
+    of thousands of live dicts made its full passes stall every thread for 100 ms)."""
+
+    def __init__(self, options: dict[str, Any] | None = None,
+                 budget: TraceBudget | None = None) -> None:
         options = options or {}
+        self.budget = budget if budget is not None else TraceBudget()
         self.with_stack = not options.get("disableStack", False)
         self.with_storage = not options.get("disableStorage", False)
         self.with_memory = bool(options.get("enableMemory", False))
         self.with_return = bool(options.get("enableReturnData", False))
-        self.logs: list[dict[str, Any]] = []
+        self.logs: list[bytes] = []  # each entry as JSON
         self._storage: dict[bytes, dict[str, str]] = {}
 
     def on_step(self, frame: Frame, pc: int, op: int, gas: int) -> None:
@@ -60,13 +105,27 @@ class StructLogger:
             entry["refund"] = refund
         return entry
 
+    def _size(self, frame: Frame, stack: list[int]) -> int:
+        """The JSON size of the entry about to be recorded, from what it will hold."""
+        size = ENTRY_SIZE
+        if self.with_stack:
+            size += WORD_SIZE * len(stack)
+        if self.with_memory:
+            size += WORD_SIZE * (len(frame.memory) // 32)
+        if self.with_return:
+            size += 2 * len(frame.return_data)
+        return size
+
     def _wrap(self, op: int, handler: Any, static_gas: int) -> Any:
         logs = self.logs
+        charge = self.budget.charge
+        dumps = orjson.dumps
 
         def traced(frame: Frame) -> None:
             pc = frame.pc - 1
             gas_before = frame.gas + static_gas
             stack = frame.stack
+            charge(self._size(frame, stack), 1)
             entry = self._entry(frame, pc, op, gas_before, stack)
             if self.with_storage and op in (0x54, 0x55) and stack:
                 slots = self._storage.setdefault(frame.target, {})
@@ -74,8 +133,10 @@ class StructLogger:
                 value = stack[-2] if op == 0x55 and len(stack) > 1 else \
                     frame.state.get_storage(frame.target, key)
                 slots[_word(key)] = _word(value)
+                charge(SLOT_SIZE * len(slots))  # geth repeats the contract's slots so far
                 entry["storage"] = dict(slots)
-            logs.append(entry)
+            index = len(logs)
+            logs.append(b"")  # its place, before the steps of the frames it calls
             try:
                 handler(frame)
             except Exception as exc:
@@ -83,18 +144,23 @@ class StructLogger:
                 raise
             finally:
                 entry["gasCost"] = max(gas_before - frame.gas, 0)
+                # orjson leaves a small result in a 4 KiB buffer: keep an exact-size copy
+                logs[index] = bytes(memoryview(dumps(entry)))
 
         return traced
 
     def result(self, gas_used: int, failed: bool, output: bytes) -> dict[str, Any]:
+        """geth's result; ``structLogs`` is already JSON (an ``orjson.Fragment``)."""
         return {"gas": gas_used, "failed": failed, "returnValue": "0x" + output.hex(),
-                "structLogs": self.logs}
+                "structLogs": orjson.Fragment(b"[" + b",".join(self.logs) + b"]")}
 
 
 class CallTracer:
     """geth's ``callTracer``: the tree of calls with their inputs, outputs and gas."""
 
-    def __init__(self, options: dict[str, Any] | None = None) -> None:
+    def __init__(self, options: dict[str, Any] | None = None,
+                 budget: TraceBudget | None = None) -> None:
+        self.budget = budget if budget is not None else TraceBudget()
         config = (options or {}).get("tracerConfig") or {}
         self.only_top = bool(config.get("onlyTopCall", False))
         self.with_log = bool(config.get("withLog", False))
@@ -129,6 +195,7 @@ class CallTracer:
             if self.only_top and frame.depth:
                 return
             address, topics, payload = frame.state.logs[-1][:3]
+            self.budget.charge(NODE_SIZE + WORD_SIZE * len(topics) + 2 * len(payload))
             node = self.stack[-1]
             node.setdefault("logs", []).append({
                 "address": "0x" + address.hex(), "topics": ["0x" + t.hex() for t in topics],
@@ -164,6 +231,7 @@ class CallTracer:
                         "to": "0x" + stack[-1].to_bytes(32, "big")[12:].hex(),
                         "value": hex(frame.state.get_balance(frame.target)), "gas": "0x0",
                         "input": "0x"}
+            self.budget.charge(NODE_SIZE + len(node["input"]))
             self.stack.append(node)
             gas_before = frame.gas + static_gas
             try:
@@ -178,6 +246,7 @@ class CallTracer:
                     parent.setdefault("calls", []).append(node)
             node["gasUsed"] = hex(max(gas_before - frame.gas, 0))
             if op in CALL_OPS:
+                self.budget.charge(2 * len(frame.return_data))
                 node["output"] = "0x" + frame.return_data.hex()
                 if stack and stack[-1] == 0:
                     node["error"] = "execution reverted"
@@ -211,9 +280,10 @@ def _drop_logs(node: dict[str, Any]) -> None:
         _drop_logs(child)
 
 
-def prestate(pre: Any, post: Any) -> dict[str, Any]:
+def prestate(pre: Any, post: Any, budget: TraceBudget | None = None) -> dict[str, Any]:
     """geth's ``prestateTracer`` (non-diff mode): the touched accounts as they were before,
     from ``pre`` (the state before the transaction) and the accounts ``post`` loaded."""
+    budget = budget if budget is not None else TraceBudget()
     out: dict[str, Any] = {}
     for address in list(post.accounts):
         info = pre.get_account(address)
@@ -224,9 +294,10 @@ def prestate(pre: Any, post: Any) -> dict[str, Any]:
         if nonce:
             entry["nonce"] = nonce
         code = pre.get_code(address)
+        slots = post.storage.get(address)
+        budget.charge(NODE_SIZE + 2 * len(code) + SLOT_SIZE * len(slots or ()))
         if code:
             entry["code"] = "0x" + code.hex()
-        slots = post.storage.get(address)
         if slots:
             entry["storage"] = {_word(k): _word(pre.get_storage(address, k)) for k in slots}
         out["0x" + address.hex()] = entry

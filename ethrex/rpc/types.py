@@ -74,15 +74,18 @@ def withdrawal_json(w: Withdrawal) -> dict[str, str]:
             "address": data(w.address), "amount": qty(w.amount)}
 
 
-def block_json(block: Block, full: bool, size: int | None = None) -> dict[str, Any]:
-    """``eth_getBlockBy*``: hashes of the transactions, or the full objects with ``full``."""
+def block_json(block: Block, full: bool, size: int | None = None,
+               senders: list[bytes] | None = None) -> dict[str, Any]:
+    """``eth_getBlockBy*``: hashes of the transactions, or the full objects with ``full``
+    (from ``senders`` when given, else recovered)."""
     header = block.header
     block_hash = header.hash()
     out = header_json(header, block_hash)
     out["size"] = qty(len(encode_block(block)) if size is None else size)
     if full:
         out["transactions"] = [
-            transaction_json(tx, header, block_hash, i) for i, tx in enumerate(block.transactions)
+            transaction_json(tx, header, block_hash, i, None if senders is None else senders[i])
+            for i, tx in enumerate(block.transactions)
         ]
     else:
         out["transactions"] = [data(transaction_hash(tx)) for tx in block.transactions]

@@ -190,6 +190,7 @@ class DevNode:
     auth_url: str
     datadir: Path
     log: Path
+    pid: int = 0
 
     def rpc(self) -> Rpc:
         return Rpc(self.http_url)
@@ -201,16 +202,17 @@ class DevNode:
 
 
 @contextmanager
-def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
-    """``ethrex --dev`` on free loopback ports with its datadir in a temporary folder: a block
-    every ``period`` seconds, or (0) one as soon as transactions arrive. Stopped with SIGTERM
-    (then SIGKILL) on exit."""
+def ethrex_node(*args: str, timeout: float = 60, datadir: Path | None = None
+                ) -> Iterator[DevNode]:
+    """``ethrex`` with ``args`` on free loopback ports; ready once it answers eth_chainId. Its
+    datadir is ``datadir`` (kept), else a temporary folder. Stopped with SIGTERM (then SIGKILL)
+    on exit; a test may stop it itself with SIGTERM (``DevNode.pid``), then it must have
+    exited cleanly."""
     tmp = Path(tempfile.mkdtemp(prefix="ethrex-e2e-"))
-    datadir = tmp / "db"
+    datadir = datadir if datadir is not None else tmp / "db"
     http_port, auth_port, p2p = free_port(), free_port(), free_port()
     log = tmp / "node.log"
-    cmd = [sys.executable, "-m", "ethrex.cli", "--dev", "--dev.period", str(period),
-           "--datadir", str(datadir),
+    cmd = [sys.executable, "-m", "ethrex.cli", *args, "--datadir", str(datadir),
            "--http.addr", "127.0.0.1", "--http.port", str(http_port),
            "--authrpc.addr", "127.0.0.1", "--authrpc.port", str(auth_port),
            "--p2p.port", str(p2p), "--discovery.port", str(p2p)]
@@ -220,11 +222,21 @@ def dev_node(period: float = 0, timeout: float = 60) -> Iterator[DevNode]:
     try:
         url = f"http://127.0.0.1:{http_port}"
         wait_ready(url, proc, log, timeout, "ethrex")
-        yield DevNode(url, f"http://127.0.0.1:{auth_port}", datadir, log)
-        assert proc.poll() is None, f"ethrex died during the test:\n{log.read_text()}"
+        yield DevNode(url, f"http://127.0.0.1:{auth_port}", datadir, log, proc.pid)
+        assert proc.poll() in (None, 0), f"ethrex died during the test:\n{log.read_text()}"
     finally:
         stop_process(proc)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def dev_node(period: float = 0, timeout: float = 60, args: Sequence[str] = (),
+             datadir: Path | None = None) -> Iterator[DevNode]:
+    """``ethrex --dev`` (``ethrex_node``): a block every ``period`` seconds, or (0) one as soon
+    as transactions arrive; ``args`` are more flags, ``datadir`` a kept data directory."""
+    with ethrex_node("--dev", "--dev.period", str(period), *args, timeout=timeout,
+                     datadir=datadir) as node:
+        yield node
 
 
 # anvil gives its first mined block the configured base fee, where EIP-1559 derives block 1's
@@ -235,17 +247,21 @@ ANVIL_BASE_FEE = 1_000_000_000 * 7 // 8
 
 @contextmanager
 def anvil(hardfork: str = "osaka", timeout: float = 30,
-          block_time: float | None = None) -> Iterator[str]:
-    """anvil (npm ``@foundry-rs/anvil-linux-amd64``) on a free loopback port with the dev
-    mnemonic's accounts, chain id 31337, ethrex --dev's gas limit and base fees, and one block
-    per transaction (or one every ``block_time`` seconds); yields its URL."""
+          block_time: float | None = None, accounts: int = 10,
+          mnemonic: str | None = None) -> Iterator[str]:
+    """anvil (npm ``@foundry-rs/anvil-linux-amd64``) on a free loopback port with ``accounts``
+    of the dev mnemonic (or ``mnemonic``), chain id 31337, ethrex --dev's gas limit and base
+    fees, and one block per transaction (or one every ``block_time`` seconds); yields its
+    URL."""
     assert ANVIL_BIN.is_file(), f"{ANVIL_BIN} is missing: run `npm ci` (make test does)"
     tmp = Path(tempfile.mkdtemp(prefix="anvil-e2e-"))
     port = free_port()
     log = tmp / "anvil.log"
     cmd = [str(ANVIL_BIN), "--host", "127.0.0.1", "--port", str(port), "--hardfork", hardfork,
-           "--chain-id", str(CHAIN_ID), "--accounts", "10", "--balance", "10000",
+           "--chain-id", str(CHAIN_ID), "--accounts", str(accounts), "--balance", "10000",
            "--gas-limit", "30000000", "--base-fee", str(ANVIL_BASE_FEE)]
+    if mnemonic is not None:
+        cmd += ["--mnemonic", mnemonic]
     if block_time is not None:
         cmd += ["--block-time", str(block_time)]
     with open(log, "wb") as out:

@@ -100,34 +100,27 @@ def ethrex_l2(*args: str, check: bool = True,
     return run
 
 
-def deploy(l1_url: str, out: Path) -> dict[str, Any]:
-    """``ethrex l2 deploy`` with the sequencer's key; the deployment file's contents."""
-    ethrex_l2("deploy", "--l1.rpc", l1_url, "--private-key", SEQUENCER_KEY, "--out", str(out))
+def deploy(l1_url: str, out: Path, *extra: str) -> dict[str, Any]:
+    """``ethrex l2 deploy`` with the sequencer's key (and ``extra`` flags: ``--proofs``,
+    ``--attester``); the deployment file's contents."""
+    ethrex_l2("deploy", "--l1.rpc", l1_url, "--private-key", SEQUENCER_KEY, "--out", str(out),
+              *extra)
     return json.loads(out.read_text())  # type: ignore[no-any-return]
 
 
-class Sequencer:
-    """An ``ethrex l2`` subprocess on ``datadir``, started, killed and started again."""
+class Subprocess:
+    """A command run with its output in ``log``; started, killed (SIGKILL) and started
+    again."""
 
-    def __init__(self, l1_url: str, deployment: Path, datadir: Path, *extra: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.datadir = datadir
-        self.log = datadir.parent / f"{datadir.name}.log"
-        self.cmd = [sys.executable, "-m", "ethrex.cli", "l2", "--l1.rpc", l1_url,
-                    "--deployment", str(deployment), "--committer.key", SEQUENCER_KEY,
-                    "--datadir", str(datadir), "--http.port", str(self.port),
-                    "--block-time", "500", "--batch.max-age", "2000", "--l1.poll", "500",
-                    "--l1.confirmations", "1", "--l1.bump-after", "6", *extra]
+    def __init__(self, cmd: list[str], log: Path) -> None:
+        self.cmd = cmd
+        self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self) -> None:
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(self.cmd, cwd=REPO, env=ENV, stdout=out,
                                          stderr=subprocess.STDOUT)
-        self.starts += 1
-        wait_ready(self.url, self.proc, self.log, timeout, "ethrex l2")
 
     def kill(self) -> None:
         """SIGKILL: no chance to clean up."""
@@ -142,21 +135,51 @@ class Sequencer:
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def rpc(self) -> Rpc:
-        return Rpc(self.url)
-
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
 
 
+class Sequencer(Subprocess):
+    """An ``ethrex l2`` subprocess on ``datadir``, started, killed and started again; its
+    proof coordinator on ``proof_port``, with an exec prover of its own (``--exec-prover``)
+    unless ``exec_prover`` is False."""
+
+    def __init__(self, l1_url: str, deployment: Path, datadir: Path, *extra: str,
+                 exec_prover: bool = True) -> None:
+        self.port = free_port()
+        self.proof_port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.datadir = datadir
+        cmd = [sys.executable, "-m", "ethrex.cli", "l2", "--l1.rpc", l1_url,
+               "--deployment", str(deployment), "--committer.key", SEQUENCER_KEY,
+               "--datadir", str(datadir), "--http.port", str(self.port),
+               "--block-time", "500", "--batch.max-age", "2000", "--l1.poll", "500",
+               "--l1.confirmations", "1", "--l1.bump-after", "6",
+               "--proof.port", str(self.proof_port), "--proof.lease", "10",
+               *(["--exec-prover"] if exec_prover else []), *extra]
+        super().__init__(cmd, datadir.parent / f"{datadir.name}.log")
+        self.starts = 0
+
+    def start(self, timeout: float = 60) -> None:  # type: ignore[override]
+        super().start()
+        self.starts += 1
+        assert self.proc is not None
+        wait_ready(self.url, self.proc, self.log, timeout, "ethrex l2")
+
+    def rpc(self) -> Rpc:
+        return Rpc(self.url)
+
+
 @contextmanager
-def sequencer(l1_url: str, *extra: str) -> Iterator[tuple[Sequencer, dict[str, Any]]]:
-    """The contracts deployed on ``l1_url`` and a running sequencer; yields it and the
-    deployment."""
+def sequencer(l1_url: str, *extra: str, deploy_args: tuple[str, ...] = (),
+              exec_prover: bool = True) -> Iterator[tuple[Sequencer, dict[str, Any]]]:
+    """The contracts deployed on ``l1_url`` (``ethrex l2 deploy`` with ``deploy_args``) and a
+    running sequencer; yields it and the deployment."""
     tmp = Path(tempfile.mkdtemp(prefix="ethrex-l2-"))
     try:
-        deployment = deploy(l1_url, tmp / "deployment.json")
-        node = Sequencer(l1_url, tmp / "deployment.json", tmp / "l2", *extra)
+        deployment = deploy(l1_url, tmp / "deployment.json", *deploy_args)
+        node = Sequencer(l1_url, tmp / "deployment.json", tmp / "l2", *extra,
+                         exec_prover=exec_prover)
         node.start()
         try:
             yield node, deployment
@@ -165,6 +188,31 @@ def sequencer(l1_url: str, *extra: str) -> Iterator[tuple[Sequencer, dict[str, A
             node.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Prover(Subprocess):
+    """An ``ethrex l2 prover`` subprocess for ``node``'s coordinator, killed and started
+    again."""
+
+    def __init__(self, node: "Sequencer", backend: str, key: str | None = None) -> None:
+        super().__init__(
+            [sys.executable, "-m", "ethrex.cli", "l2", "prover", "--backend", backend,
+             "--coordinator", f"127.0.0.1:{node.proof_port}", "--poll", "300",
+             *(["--key", key] if key else [])],
+            node.datadir.parent / f"prover-{backend}-{free_port()}.log")
+
+
+@contextmanager
+def provers(node: Sequencer, *specs: tuple[str, str | None]) -> Iterator[list[Prover]]:
+    """Prover subprocesses ``(backend, key)`` for ``node``, stopped at the end."""
+    started = [Prover(node, backend, key) for backend, key in specs]
+    try:
+        for prover in started:
+            prover.start()
+        yield started
+    finally:
+        for prover in started:
+            prover.stop()
 
 
 def wait_for(what: str, check: Any, timeout: float = 60, every: float = 0.25) -> Any:

@@ -1,7 +1,7 @@
 """The rollup's figures, measured against a running sequencer: L2 throughput (transfers/s and
 Mgas/s from the first transfer sent to the last one in a block), deposit latency (from the
-deposit's L1 receipt to the balance on L2) and the L1 gas of each batch's commit (and the
-stand-in verification), per batch and per L2 transaction. Used by
+deposit's L1 receipt to the balance on L2) and the L1 gas of each batch's commit (and of its
+verification with the sequencer's exec proof), per batch and per L2 transaction. Used by
 tests/e2e/test_l2_measure.py (a small run) and bench/l2.py.
 """
 
@@ -31,7 +31,8 @@ class L2Report:
     gas: int
     deposit_latency: tuple[float, ...]  # seconds, L1 receipt -> L2 balance
     confirmations: int
-    batches: tuple[tuple[int, int, int, int], ...]  # (number, L2 txs, commit gas, verify gas)
+    # (number, L2 txs, commit gas, verify gas, blobs, published bytes)
+    batches: tuple[tuple[int, int, int, int, int, int], ...]
 
     def lines(self) -> list[str]:
         lat = sorted(self.deposit_latency)
@@ -46,8 +47,11 @@ class L2Report:
             f"min {lat[0]:.2f}s, max {lat[-1]:.2f}s",
             f"commit cost: {len(commit)} batches, {statistics.mean(commit):.0f} L1 gas per "
             f"commit (min {min(commit)}, max {max(commit)}), {sum(commit) / max(txs, 1):.0f} "
-            f"L1 gas per L2 transaction ({txs} transactions); stand-in verify "
+            f"L1 gas per L2 transaction ({txs} transactions); exec-proof verify "
             f"{statistics.mean(b[3] for b in self.batches):.0f} gas per batch",
+            f"blobs per commit: {[b[4] for b in self.batches]} (each 131,072 blob gas on top); "
+            f"published data {sum(b[5] for b in self.batches) / max(txs, 1):.1f} bytes per "
+            f"L2 transaction (compressed blocks)",
         ]
 
 
@@ -159,7 +163,10 @@ def measure(l1_url: str, l2_url: str, bridge: str, senders: int, per_sender: int
         if int(record["lastBlock"], 16) < first_block:
             continue
         verify = l1.call("eth_getTransactionReceipt", record["verifyTransaction"])
+        commit = l1.call("eth_getTransactionByHash", record["commitTransaction"])
         batches.append((number, int(record["transactions"], 16),
-                        int(record["commitGasUsed"], 16), int(verify["gasUsed"], 16)))
+                        int(record["commitGasUsed"], 16), int(verify["gasUsed"], 16),
+                        len(commit.get("blobVersionedHashes") or ()),
+                        len(l2.call("ethrex_getBatchData", hex(number))) // 2 - 1))
     return L2Report(len(raws), seconds, blocks, gas, tuple(latency), confirmations,
                     tuple(batches))

@@ -167,7 +167,8 @@ reads it and sends a transfer."""
     l1_port, l2_port = free_port(), free_port()
     log = tmp_path / "dev.log"
     cmd = [sys.executable, "-m", "ethrex.cli", "l2", "--dev", "--datadir", str(tmp_path / "d"),
-           "--dev.l1-port", str(l1_port), "--http.port", str(l2_port)]
+           "--dev.l1-port", str(l1_port), "--http.port", str(l2_port),
+           "--proof.port", str(free_port())]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, env=ENV, stdout=out, stderr=subprocess.STDOUT)
     try:

@@ -1,7 +1,7 @@
 """The rollup's figures on a small run (issue 14, "Measure"): 600 transfers from 20 L2
 accounts funded by 20 deposits, anvil as L1. Checks that every transfer and deposit arrives
 and that every batch is committed and verified; prints L2 throughput, deposit latency and
-commit cost (``pytest -s``). bench/l2.py measures a larger run."""
+commit cost and blobs per batch (``pytest -s``). bench/l2.py measures a larger run."""
 
 from tests.e2e.harness import anvil
 from tests.e2e.l2_measure import measure
@@ -14,5 +14,5 @@ def test_throughput_deposit_latency_and_commit_cost() -> None:
                          confirmations=1)
     print("\n" + "\n".join(report.lines()))
     assert report.transfers == 600 and len(report.deposit_latency) == 20
-    assert report.batches and all(commit > 0 and verify > 0
-                                  for _, _, commit, verify in report.batches)
+    assert report.batches and all(commit > 0 and verify > 0 and blobs >= 1 and published > 0
+                                  for _, _, commit, verify, blobs, published in report.batches)

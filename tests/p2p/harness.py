@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.sync_chain import cached_chain
+from ethrex.primitives import keccak256
 from ethrex.types.network_transactions import kzg_to_versioned_hash
 from tests.e2e.harness import Rpc, RpcError, free_port
 
@@ -253,22 +254,25 @@ def state_roots(rpc: Rpc, numbers: list[int]) -> list[str | None]:
 
 # -- a consensus client's part: producing blocks through the Engine API -------------------------
 
-def produce_block(builder: Rpc, engines: list[Rpc], parent: dict[str, Any], seed: int
-                  ) -> dict[str, Any]:
+def produce_block(builder: Rpc, engines: list[Rpc], parent: dict[str, Any], seed: int,
+                  expect: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Build a block on ``parent`` with ``builder`` (forkchoiceUpdated with attributes, then
     getPayload), give it to every engine (newPayload) and make it their head; returns the
-    payload. Osaka: forkchoiceUpdatedV3, getPayloadV5, newPayloadV4."""
-    head = parent["hash"]
-    state = {"headBlockHash": head, "safeBlockHash": head, "finalizedBlockHash": head}
-    beacon_root = "0x" + bytes([seed % 256]).hex() * 32
-    attrs = {"timestamp": hex(int(parent["timestamp"], 16) + 12),
-             "prevRandao": "0x" + bytes([(seed + 1) % 256]).hex() * 32,
-             "suggestedFeeRecipient": "0x" + "00" * 19 + "fe", "withdrawals": [],
-             "parentBeaconBlockRoot": beacon_root}
-    started = builder.call("engine_forkchoiceUpdatedV3", state, attrs)
-    assert started["payloadStatus"]["status"] == "VALID", started
-    built = builder.call("engine_getPayloadV5", started["payloadId"])
+    payload. Osaka: forkchoiceUpdatedV3, getPayloadV5, newPayloadV4.
+
+    geth answers getPayload with the empty block it made first when its full one is not built
+    yet (on a loaded machine, right after forkchoiceUpdated): like a consensus client, which
+    asks seconds later, wait; with ``expect`` (transaction hashes), wait longer until the
+    payload holds them (up to about 20 s)."""
+    for attempt in range(1, 7):
+        built, hashes = _build(builder, parent, seed, attempt, wait=0.5 * attempt)
+        if expect <= hashes:
+            break
+    else:
+        raise AssertionError(f"the builder's payloads never held {sorted(expect)}")
     payload = built["executionPayload"]
+    head = parent["hash"]
+    beacon_root = _beacon_root(seed)
     requests = built["executionRequests"]
     blob_hashes = ["0x" + kzg_to_versioned_hash(bytes.fromhex(c[2:])).hex()
                    for c in built["blobsBundle"]["commitments"]]
@@ -280,6 +284,31 @@ def produce_block(builder: Rpc, engines: list[Rpc], parent: dict[str, Any], seed
         choice = engine.call("engine_forkchoiceUpdatedV3", new_head, None)
         assert choice["payloadStatus"]["status"] == "VALID", choice
     return payload  # type: ignore[no-any-return]
+
+
+def _beacon_root(seed: int) -> str:
+    return "0x" + bytes([seed % 256]).hex() * 32
+
+
+def _build(builder: Rpc, parent: dict[str, Any], seed: int, attempt: int, wait: float
+           ) -> tuple[dict[str, Any], set[str]]:
+    """forkchoiceUpdated with attributes on ``parent``, ``wait`` seconds, getPayload: the
+    built payload and the hashes of its transactions.
+    Each attempt has its own prevRandao: a builder answers attributes it has seen with the
+    payload it already handed out."""
+    head = parent["hash"]
+    state = {"headBlockHash": head, "safeBlockHash": head, "finalizedBlockHash": head}
+    attrs = {"timestamp": hex(int(parent["timestamp"], 16) + 12),
+             "prevRandao": "0x" + bytes([(seed + attempt) % 256]).hex() * 32,
+             "suggestedFeeRecipient": "0x" + "00" * 19 + "fe", "withdrawals": [],
+             "parentBeaconBlockRoot": _beacon_root(seed)}
+    started = builder.call("engine_forkchoiceUpdatedV3", state, attrs)
+    assert started["payloadStatus"]["status"] == "VALID", started
+    time.sleep(wait)
+    built: dict[str, Any] = builder.call("engine_getPayloadV5", started["payloadId"])
+    hashes = {"0x" + keccak256(bytes.fromhex(tx[2:])).hex()
+              for tx in built["executionPayload"]["transactions"]}
+    return built, hashes
 
 
 def suite_keys(chain: Path) -> list[bytes]:

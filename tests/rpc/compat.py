@@ -1,9 +1,10 @@
-"""The execution-apis conformance suite (rpc-compat): load the node, replay ``.io`` files.
+"""The execution-apis conformance suite (rpc-compat): read and compare ``.io`` files, and an
+in-process node over its chain for unit tests.
 
-A node here is the real ``Blockchain`` over an in-memory ``Store`` with ``chain.rlp`` imported,
-in the node's own context (``node_context``: pool, Engine API, executor), served by
-``RpcServer`` with the public handlers and the engine handlers on a JWT port, through which
-``headfcu.json`` is applied.
+``load_node`` is the real ``Blockchain`` over an in-memory ``Store`` with ``chain.rlp``
+imported, in the node's own context (``node_context``: pool, Engine API, executor);
+``forkchoice_from_headfcu`` applies ``headfcu.json`` to it directly. The suite itself runs
+against the node started from the command line (``test_rpc_compat.py``).
 """
 
 import json

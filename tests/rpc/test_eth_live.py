@@ -37,7 +37,8 @@ def test_errors_and_subscriptions() -> None:
         try:
             async with aiohttp.ClientSession() as s:
                 async def call(method: str, params: list[Any]) -> Any:
-                    async with s.post(server.url, data=_req(method, params)) as r:
+                    async with s.post(server.url, data=_req(method, params),
+                                      headers={"Content-Type": "application/json"}) as r:
                         return orjson.loads(await r.read())
 
                 assert (await call("eth_getBalance", ["0x12", "latest"]))["error"]["code"] \

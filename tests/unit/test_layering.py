@@ -26,7 +26,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "ethrex"
 
 # Lower index = lower layer. A module may import its own layer and the layers below it.
 LAYERS = [
-    {"primitives", "errors"},
+    {"primitives", "errors", "progress"},
     {"rlp"},
     {"crypto"},
     {"types"},
@@ -38,7 +38,7 @@ LAYERS = [
     {"execution"},
     {"blockchain"},
     {"rpc", "p2p", "l2"},
-    {"node", "cli", "dev", "fixtures", "__init__", "__main__"},
+    {"node", "cli", "dev", "tester", "fixtures", "__init__", "__main__"},
 ]
 LAYER_OF = {name: i for i, names in enumerate(LAYERS) for name in names}
 SYNC_CORE = {"primitives", "errors", "rlp", "crypto", "types", "forks", "trie", "storage",

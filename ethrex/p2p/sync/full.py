@@ -18,6 +18,7 @@ from ethrex.p2p.eth import protocol as eth
 from ethrex.p2p.sync.blocks import check_backward_headers, check_bodies, decode_headers
 from ethrex.p2p.sync.fetch import Fetcher, Unavailable, task_group
 from ethrex.p2p.wire import breach
+from ethrex.progress import format_duration
 from ethrex.types.block import Block
 from ethrex.types.header import Header
 
@@ -77,9 +78,12 @@ class Progress:
                     f"({self.bytes / elapsed / 1e6:.2f} MB/s), pivot towards #{self.highest}")
         rate = self.blocks / elapsed
         left = self.highest - self.current
-        eta = f"{left / rate:.0f}s" if rate > 0 else "?"
-        return (f"sync {self.mode}/{self.phase}: block {self.current}/{self.highest}, "
-                f"{rate:.1f} blocks/s, {self.gas / elapsed / 1e6:.2f} Mgas/s, ETA {eta}")
+        span = self.highest - self.starting
+        percent = 100 * (self.current - self.starting) / span if span > 0 else 100.0
+        eta = format_duration(left / rate) if rate > 0 else "-"
+        return (f"sync {self.mode}/{self.phase}: {percent:.1f}% block {self.current}/"
+                f"{self.highest}, {rate:.1f} blocks/s, {self.gas / elapsed / 1e6:.2f} Mgas/s, "
+                f"ETA {eta}")
 
     def maybe_log(self) -> None:
         now = time.monotonic()

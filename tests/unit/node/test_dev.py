@@ -50,7 +50,7 @@ def test_dev_genesis_runs_the_newest_fork() -> None:
 async def _produce_one() -> tuple[int, list[bytes], bytes, int]:
     chain = Blockchain.open(Store.in_memory(), dev_genesis())
     executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
-    ctx = node_context(chain, executor)
+    ctx = node_context(chain, executor, dev_mode=True)
     made = asyncio.Event()
     blocks: list[bytes] = []
 
@@ -83,7 +83,7 @@ def test_dev_producer_includes_a_transfer() -> None:
 async def _produce_for_unincludable() -> int:
     chain = Blockchain.open(Store.in_memory(), dev_genesis())
     executor = ThreadPoolExecutor(1, thread_name_prefix="ethrex-exec")
-    ctx = node_context(chain, executor)
+    ctx = node_context(chain, executor, dev_mode=True)
     blocks: list[bytes] = []
     async with asyncio.TaskGroup() as group:
         producer = group.create_task(run_dev_producer(ctx, None, blocks.append))

@@ -1,16 +1,22 @@
-"""RpcServer over loopback: JSON-RPC 2.0 framing, errors, limits, JWT, CORS/vhosts, WebSocket."""
+"""RpcServer over loopback: JSON-RPC 2.0 framing, errors, limits, JWT, CORS/vhosts, content
+types, WebSocket origins and notifications (issue 12, finding 7)."""
 
 import asyncio
 import time
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
 import orjson
 
+from ethrex.rpc.connections import current_connection, notification
 from ethrex.rpc.errors import RpcError, reverted
-from ethrex.rpc.server import RpcServer, current_connection, make_jwt, verify_jwt
+from ethrex.rpc.limits import DEFAULT_LIMITS
+from ethrex.rpc.server import RpcServer, make_jwt, verify_jwt
+from tests.unit.rpc.serving import with_server
 
 SECRET = b"secretsecretsecretsecretsecretse"
+CALLS: list[Any] = []  # what the "echo" handler saw
 
 
 def _handlers() -> dict[str, Any]:
@@ -18,13 +24,16 @@ def _handlers() -> dict[str, Any]:
         conn = current_connection()
         assert conn is not None
 
-        async def pump() -> None:
+        def pump() -> None:  # after the reply, as a subscription's events come
             for i in range(3):
-                conn.notify("0x1", i)
-            await asyncio.Event().wait()
+                conn.send(notification("0x1", orjson.dumps(i)))
 
-        conn.spawn("0x1", pump())
+        asyncio.get_running_loop().call_soon(pump)
         return "0x1"
+
+    def echo(a: Any, b: Any = None) -> list[Any]:
+        CALLS.append(a)
+        return [a, b]
 
     def fail() -> None:
         raise reverted(bytes.fromhex("08c379a0" + "20".rjust(64, "0") + "4".rjust(64, "0")
@@ -34,7 +43,7 @@ def _handlers() -> dict[str, Any]:
         raise ZeroDivisionError
 
     return {
-        "echo": lambda a, b=None: [a, b],
+        "echo": echo,
         "fail": fail,
         "boom": boom,
         "bad": lambda: (_ for _ in ()).throw(RpcError(-32602, "bad param")),
@@ -43,13 +52,7 @@ def _handlers() -> dict[str, Any]:
 
 
 async def _with_server(fn: Any, **kwargs: Any) -> Any:
-    server = RpcServer(_handlers(), "127.0.0.1", 0, **kwargs)
-    await server.start()
-    try:
-        async with aiohttp.ClientSession() as session:
-            return await fn(server, session)
-    finally:
-        await server.stop()
+    return await with_server(_handlers(), fn, **kwargs)
 
 
 async def _post(session: aiohttp.ClientSession, server: RpcServer, body: bytes | str,
@@ -101,7 +104,8 @@ def test_batches_and_limits() -> None:
         assert status == 413 and "too large" in reply["error"]["message"]
         assert (await _post(s, server, _req("echo", [1])))[1]["result"] == [1, None]
 
-    asyncio.run(_with_server(go, max_batch=10, max_body=4096))
+    asyncio.run(_with_server(go, limits=replace(DEFAULT_LIMITS, batch_request_limit=10,
+                                                max_request_size=4096)))
 
 
 def test_jwt() -> None:
@@ -131,15 +135,75 @@ def test_cors_and_vhosts() -> None:
                                    "Content-Type": "application/json"}) as r:
             assert r.headers.get("Access-Control-Allow-Origin") == "https://app.example"
         async with s.post(server.url, data=_req("echo", [1]),
-                          headers={"Origin": "https://evil.example"}) as r:
+                          headers={"Origin": "https://evil.example",
+                                   "Content-Type": "application/json"}) as r:
             assert "Access-Control-Allow-Origin" not in r.headers
+        async with s.options(server.url, headers={"Origin": "https://evil.example",
+                                                  "Access-Control-Request-Method": "POST"}) as r:
+            assert r.status == 403 and "Access-Control-Allow-Origin" not in r.headers
+        async with s.options(server.url, headers={"Origin": "https://app.example",
+                                                  "Access-Control-Request-Method": "POST"}) as r:
+            assert r.headers.get("Access-Control-Allow-Origin") == "https://app.example"
         async with s.post(server.url, data=_req("echo", [1]),
-                          headers={"Host": "evil.example"}) as r:
+                          headers={"Host": "evil.example", "Content-Type": "application/json"}
+                          ) as r:
             assert r.status == 403
-        async with s.post(server.url, data=_req("echo", [1]), headers={"Host": "localhost"}) as r:
+        async with s.post(server.url, data=_req("echo", [1]),
+                          headers={"Host": "localhost", "Content-Type": "application/json"}) as r:
             assert r.status == 200
 
     asyncio.run(_with_server(go, cors=["https://app.example"]))
+
+
+def test_only_json_requests_run() -> None:
+    """A web page can POST text/plain (or a form) to a local node without a CORS preflight:
+    such a request is refused with 415 before anything runs, as geth does."""
+    async def go(server: RpcServer, s: aiohttp.ClientSession) -> None:
+        CALLS.clear()
+        for content_type in ("text/plain", "application/x-www-form-urlencoded",
+                             "multipart/form-data; boundary=x", None):
+            headers = {"Origin": "https://evil.example"}
+            if content_type is not None:
+                headers["Content-Type"] = content_type
+            async with s.post(server.url, data=_req("echo", ["csrf"]), headers=headers) as r:
+                assert r.status == 415, content_type
+                assert "application/json" in await r.text()
+        assert CALLS == []  # nothing ran
+        for content_type in ("application/json", "application/json; charset=utf-8",
+                             "application/json-rpc", "application/jsonrequest"):
+            async with s.post(server.url, data=_req("echo", ["ok"]),
+                              headers={"Content-Type": content_type}) as r:
+                assert r.status == 200, content_type
+        assert CALLS == ["ok"] * 4
+
+    asyncio.run(_with_server(go))
+
+
+def test_websocket_origins() -> None:
+    """Browsers do not apply CORS to WebSockets: the server checks the Origin itself
+    (``--ws.origins``; by default only localhost pages, as geth)."""
+    async def go(server: RpcServer, s: aiohttp.ClientSession) -> None:
+        for origin, allowed in (("https://evil.example", False), ("http://localhost:3000", True),
+                                ("http://localhost", True), (None, True)):
+            headers = {} if origin is None else {"Origin": origin}
+            try:
+                async with s.ws_connect(server.url, headers=headers) as ws:
+                    await ws.send_bytes(_req("echo", [1]))
+                    assert orjson.loads((await ws.receive()).data)["result"] == [1, None]
+                    opened = True
+            except aiohttp.WSServerHandshakeError as exc:
+                assert exc.status == 403
+                opened = False
+            assert opened == allowed, origin
+
+    asyncio.run(_with_server(go))
+
+    async def listed(server: RpcServer, s: aiohttp.ClientSession) -> None:
+        async with s.ws_connect(server.url, headers={"Origin": "https://app.example"}) as ws:
+            await ws.send_bytes(_req("echo", [2]))
+            assert orjson.loads((await ws.receive()).data)["result"] == [2, None]
+
+    asyncio.run(_with_server(listed, ws_origins=["https://app.example"]))
 
 
 def test_websocket_requests_and_notifications() -> None:

@@ -36,6 +36,8 @@ def sim() -> tuple[SimulateHandlers, ChainView]:
     {"blockStateCalls": [{"stateOverrides": {A: {"state": 5}}}]},
     {"blockStateCalls": [{"blockOverrides": {"number": "12"}}]},
     {"blockStateCalls": [{}], "validation": "yes"},
+    {"blockStateCalls": [{"blockOverrides": {"withdrawals": [
+        {"index": "0x0", "validatorIndex": "0x0", "address": A, "amount": "0x1"}] * 17}}]},
 ])
 def test_malformed_requests(sim: tuple[SimulateHandlers, ChainView], opts: Any) -> None:
     with pytest.raises(RpcError) as info:
@@ -77,3 +79,22 @@ def test_trace_transfers(sim: tuple[SimulateHandlers, ChainView]) -> None:
     # The pseudo-log is not a receipt log: the block (and its hash) are the same either way.
     assert traced[0]["hash"] == plain[0]["hash"]
     assert traced[0]["logsBloom"] == "0x" + "00" * 256
+
+
+def test_schema_time_may_stay_and_prev_randao_is_a_number(
+        sim: tuple[SimulateHandlers, ChainView]) -> None:
+    # execution-apis execute.yaml: BlockOverrides.time "must either increase or remain
+    # constant"; prevRandao is a uint256.
+    handlers, view = sim
+    head = view.head()
+    same = head.timestamp + 5
+    out = handlers.simulate({"blockStateCalls": [
+        {"blockOverrides": {"time": hex(same), "prevRandao": "0x1234"}},
+        {"blockOverrides": {"time": hex(same)}}]}, "latest")
+    assert [int(b["timestamp"], 16) for b in out] == [same, same]
+    assert out[0]["mixHash"] == "0x" + (0x1234).to_bytes(32, "big").hex()
+    with pytest.raises(RpcError) as info:
+        handlers.simulate({"blockStateCalls": [{"blockOverrides": {"time": hex(same)}},
+                                               {"blockOverrides": {"time": hex(same - 1)}}]},
+                          "latest")
+    assert info.value.code == -38021

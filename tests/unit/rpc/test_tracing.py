@@ -3,6 +3,8 @@ runs inline (PUSH, DUP, SWAP, POP, JUMP, JUMPI, JUMPDEST)."""
 
 from dataclasses import replace
 
+import orjson
+
 from ethrex.evm.env import BlockEnv
 from ethrex.execution.transaction import CALL
 from ethrex.forks import RULES, Fork
@@ -32,7 +34,8 @@ def test_struct_logger_sees_every_step() -> None:
     tracer = StructLogger()
     result = run_call(StateDB(backend), env, rules, args, 100_000, replace(CALL, tracer=tracer))
     assert result.error is None
-    steps = [(log["pc"], log["op"], log["gasCost"]) for log in tracer.logs]
+    logs = [orjson.loads(entry) for entry in tracer.logs]
+    steps = [(log["pc"], log["op"], log["gasCost"]) for log in logs]
     assert steps == EXPECTED
-    gas = [log["gas"] for log in tracer.logs]
+    gas = [log["gas"] for log in logs]
     assert all(a - c == b for a, b, (_, _, c) in zip(gas, gas[1:], EXPECTED))
