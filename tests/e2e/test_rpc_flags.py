@@ -34,7 +34,8 @@ def batch(size: int, method: str = "eth_chainId", params: list[Any] | None = Non
 def test_the_guard_flags_reach_the_http_port() -> None:
     with ethrex_node("--dev", "--http.corsdomain", "https://app.example",
                      "--http.vhosts", "node.example,other.example",
-                     "--rpc.max-request-size", "4000", "--rpc.batch-request-limit", "3",
+                     "--rpc.max-request-size", "0.00390625",  # MB (reth's unit): 4096 bytes
+                     "--rpc.batch-request-limit", "3",
                      "--rpc.batch-response-max-size", "3000") as node:
         url = node.http_url
         # CORS: the listed origin is allowed, another gets no grant
@@ -47,12 +48,12 @@ def test_the_guard_flags_reach_the_http_port() -> None:
         assert post(url, CALL, {"Host": "127.0.0.1"})[0] == 200
         status, _, body = post(url, CALL, {"Host": "localhost"})
         assert status == 403 and b"invalid host" in body
-        # body size: 4000 bytes go through, one more does not
+        # body size: 4096 bytes go through, one more does not
         padding = json.dumps(CALL).encode()
-        fits = padding[:-1] + b" " * (4000 - len(padding)) + b"}"
-        assert len(fits) == 4000 and post(url, None, raw=fits)[0] == 200
+        fits = padding[:-1] + b" " * (4096 - len(padding)) + b"}"
+        assert len(fits) == 4096 and post(url, None, raw=fits)[0] == 200
         status, _, body = post(url, None, raw=fits[:-1] + b" }")
-        assert status == 413 and "the limit is 4000 bytes" in json.loads(body)["error"]["message"]
+        assert status == 413 and "the limit is 4096 bytes" in json.loads(body)["error"]["message"]
         # batch length: 3 requests answered, 4 refused as a whole
         status, _, body = post(url, batch(3))
         assert status == 200 and [r["result"] for r in json.loads(body)] == ["0x7a69"] * 3
