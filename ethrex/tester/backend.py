@@ -48,6 +48,7 @@ from ethrex.types.transactions import (
     Authorization,
     LegacyTransaction,
     Transaction,
+    encode_transaction,
     sign_transaction,
     transaction_hash,
 )
@@ -108,7 +109,8 @@ class EthrexBackend(BaseChainBackend):  # type: ignore[misc]
         """The pending block as it stands (its roots not final until it is sealed)."""
         builder = self.pending.builder
         txs = tuple(builder.transactions)
-        commitments = body_commitments(txs, (), self.pending.withdrawals)
+        commitments = body_commitments([encode_transaction(tx) for tx in txs], (),
+                                       self.pending.withdrawals)
         header = replace(builder.header, gas_used=builder.gas_used,
                          blob_gas_used=builder.blob_gas_used
                          if builder.header.excess_blob_gas is not None else None,
