@@ -73,7 +73,7 @@ from ethrex.types.genesis import Genesis
 log = logging.getLogger("ethrex")
 
 CHAINDATA = "chaindata"  # the store's folder inside the data directory
-SWITCH_INTERVAL = 0.001  # seconds a thread holds the GIL while another waits (Python: 0.005)
+SWITCH_INTERVAL = 0.0001  # seconds a thread holds the GIL while another waits (Python: 0.005)
 JWT_FILE = "jwt.hex"
 LOCK_FILE = "LOCK"
 
@@ -336,9 +336,12 @@ def run_node(args: argparse.Namespace) -> int:
     # Until the event loop takes over, SIGTERM stops the node like Ctrl-C: between blocks or
     # inside one, whose store transaction then never commits.
     previous = signal.signal(signal.SIGTERM, _interrupt)
-    # While EVM threads (RPC calls, block import) keep the GIL busy, the event loop waits for
-    # it at every socket operation: a 1 ms switch interval instead of 5 keeps its answers
-    # quick. It costs nothing while only one thread runs.
+    # While EVM threads (RPC calls, traces, block import) keep the GIL busy, the event loop and
+    # the writer thread wait a whole switch interval for it after every socket write and LMDB
+    # call: a block's newHeads fan-out or commit makes hundreds of those. At 1 ms, an Engine
+    # API call beside one trace bomb took up to 0.6 s (1.8 s on CI); at 0.1 ms, under 0.1 s
+    # (tests/hostile/test_combined.py), the trace itself ~6% slower. It costs nothing while only
+    # one thread runs.
     sys.setswitchinterval(SWITCH_INTERVAL)
     try:
         return _run_node(args)
