@@ -276,8 +276,8 @@ def render(results: dict[str, dict[str, Any]], crash: list[int] | None, loads: l
         "# Import benchmark: ethrex and geth over large states on disk", "",
         f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores), {m['system']}, Python "
         f"{m['python']}; ethrex {git_rev()}, geth {geth_version()}. Load average before each "
-        f"size: {'; '.join(loads)}. Other helpers shared the machine: medians of the runs, "
-        "ethrex and geth back to back in each run.", "",
+        f"size: {'; '.join(loads)} (a load above the core count means other work shared the "
+        "machine). Medians of the runs, ethrex and geth back to back in each run.", "",
         "Workloads from `bench/large_state.py` (`make bench-import` regenerates them): an Osaka "
         "genesis of N accounts (a tenth contracts, 5 slots per account on average), then 1,000 "
         "blocks of about 15M gas: 45% ETH transfers, 38% ERC20 transfers, 15% storage calls "
@@ -306,7 +306,8 @@ def render(results: dict[str, dict[str, Any]], crash: list[int] | None, loads: l
     for size, by_client in results.items():
         meta = by_client["meta"]
         ratio = by_client["ethrex"]["mgas"] / by_client["geth"]["mgas"]
-        lines.append(f"| {size} | {ratio:.2f} (geth {1 / ratio:.1f}x faster) | "
+        faster = f"geth {1 / ratio:.1f}x faster" if ratio < 1 else f"ethrex {ratio:.1f}x faster"
+        lines.append(f"| {size} | {ratio:.2f} ({faster}) | "
                      f"{meta['gas']:,} | {meta['txs']:,} |")
     sizes = list(results)
     if len(sizes) >= 2:
