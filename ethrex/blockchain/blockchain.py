@@ -193,9 +193,15 @@ class Blockchain:
         def block_hash(number: int) -> bytes | None:
             if not number_now - BLOCKHASH_WINDOW <= number < number_now or number < 0:
                 return None
+            found = known.get(number)
+            if found is not None:  # a BLOCKHASH loop asks for the same few numbers again
+                return found
             # While the parent is canonical its ancestors are the canonical index: one read.
-            if number not in known and store.get_canonical_hash(parent.number) == parent_hash:
-                return store.get_canonical_hash(number)
+            if store.get_canonical_hash(parent.number) == parent_hash:
+                found = store.get_canonical_hash(number)
+                if found is not None:
+                    known[number] = found
+                return found
             header = oldest[0]
             while number not in known and header.number > 0:
                 older = get_header(header.parent_hash)
