@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow bench bench-import profile clean tools localnet contracts
+.PHONY: install run test test-slow bench bench-import profile clean tools localnet contracts compiled clean-compiled
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -71,7 +71,7 @@ localnet: $(STAMP) $(PRYSM_STAMP)
 
 # tests/hostile attacks a node and times its answers: it runs alone, after the rest
 test: $(STAMP) $(NODE_STAMP) $(GETH_STAMP)
-	$(PY) -m pytest -n 2 -q tests --ignore=tests/hostile
+	$(PY) -m pytest -n 2 --dist loadgroup -q tests --ignore=tests/hostile
 	$(PY) -m pytest -q -s tests/hostile
 
 # also the fixture files listed in tests/ef/slow_files.txt (minutes each)
@@ -89,9 +89,19 @@ profile: $(STAMP)
 	$(PY) -m bench profile $(WORKLOAD) $(PROFILE_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info ethrex/.compiled
+	find ethrex -name "*.so" -delete
 
 # ethrex and geth importing 1,000-block chains over 10k/100k/1M-account states on disk;
 # BENCH_ARGS e.g. "--sizes 10k --runs 1" or "--crash" (kill -9 during the largest import)
 bench-import: $(STAMP) $(GETH_STAMP)
 	$(PY) -m bench.import_bench $(BENCH_ARGS)
+
+# Optional: the block-execution modules built by Cython into extension modules beside their
+# sources (scripts/compile.py); the node then runs them instead of the .py files.
+# `make clean-compiled` gives the pure-Python build back.
+compiled: $(STAMP)
+	$(PY) -m scripts.compile
+
+clean-compiled:
+	$(PY) -m scripts.compile --clean
