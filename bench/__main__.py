@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import report, worst
 from bench.engines import ENGINES
-from bench.runner import REPO, run_engine
+from bench.runner import REPO, build_compiled, run_engine
 from bench.venvs import ensure_venv
 
 WORKLOADS = ("eth_transfers", "erc20_transfers", "compute", "storage_heavy")
@@ -72,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         raise SystemExit(f"bench: unknown engines {sorted(unknown)}; known: {', '.join(ENGINES)}")
     files = workload_files(args.generated, args.scale)
+    if "ethrex-compiled" in engines:
+        build_compiled(log)
     results: list[dict[str, Any]] = []
     versions: dict[str, str] = {}
     for path in files:
@@ -89,9 +91,11 @@ def run(args: argparse.Namespace) -> int:
     text, notes = report.markdown_table(table, engines)
 
     chain = import_rpc_compat(args.timeout) if not args.no_chain else None
-    worst_results = None
+    worst_results: dict[str, list[dict[str, Any]]] = {}
     if not args.no_worst:
-        worst_results = worst.run_worst(SHARED_BENCH / "eest", args.timeout, log)
+        for engine in (e for e in ("ethrex", "ethrex-compiled") if e in engines):
+            worst_results[engine] = worst.run_worst(SHARED_BENCH / "eest", args.timeout, log,
+                                                    engine=engine)
 
     out = render(text, notes, versions, args, files, chain, worst_results)
     print(out)
@@ -110,7 +114,7 @@ def report_name(path: Path) -> str:
 
 def render(table: str, notes: list[str], versions: dict[str, str], args: argparse.Namespace,
            files: list[Path], chain: dict[str, Any] | None,
-           worst_results: list[dict[str, Any]] | None) -> str:
+           worst_results: dict[str, list[dict[str, Any]]]) -> str:
     """RESULTS.md: the machine, the table with its notes, the chain import, the worst cases."""
     m = report.machine()
     lines = [
@@ -132,23 +136,30 @@ def render(table: str, notes: list[str], versions: dict[str, str], args: argpars
                          f"{chain['seconds']:.2f} s")
         else:
             lines.append(f"not run: {chain['reason']}")
-    if worst_results is not None:
-        lines += ["", "## Worst cases through ethrex: the ten slowest benchmark blocks", "",
-                  "| Mgas/s | case | set |", "|---:|---|---|"]
-        for rate, r in worst.slowest(worst_results):
-            lines.append(f"| {report.fmt_rate(rate)} | {worst.short_name(r['case'])} "
-                         f"| {r['set']} |")
-        bad = [r for r in worst_results if not r["ok"]]
-        ok = len(worst_results) - len(bad)
-        lines += ["", f"{ok} cases ran, {len(bad)} did not."
-                  + ("" if worst_results else f" (no fixtures under {SHARED_BENCH / 'eest'})")]
-        reasons: dict[str, int] = {}
-        for r in bad:
-            key = r["reason"][:120]
-            reasons[key] = reasons.get(key, 0) + 1
-        common = sorted(reasons.items(), key=lambda item: -item[1])[:10]
-        lines += [f"- {n} x {reason}" for reason, n in common]
+    for engine, found in worst_results.items():
+        lines += worst_section(engine, found)
     return "\n".join(lines)
+
+
+def worst_section(engine: str, worst_results: list[dict[str, Any]]) -> list[str]:
+    """The ten slowest worst-case blocks through one build of ethrex, and what did not run."""
+    title = report.ENGINE_TITLES[engine]
+    lines = ["", f"## Worst cases through {title}: the ten slowest benchmark blocks", "",
+             "| Mgas/s | case | set |", "|---:|---|---|"]
+    for rate, r in worst.slowest(worst_results):
+        lines.append(f"| {report.fmt_rate(rate)} | {worst.short_name(r['case'])} "
+                     f"| {r['set']} |")
+    bad = [r for r in worst_results if not r["ok"]]
+    ok = len(worst_results) - len(bad)
+    lines += ["", f"{ok} cases ran, {len(bad)} did not."
+              + ("" if worst_results else f" (no fixtures under {SHARED_BENCH / 'eest'})")]
+    reasons: dict[str, int] = {}
+    for r in bad:
+        key = r["reason"][:120]
+        reasons[key] = reasons.get(key, 0) + 1
+    common = sorted(reasons.items(), key=lambda item: -item[1])[:10]
+    lines += [f"- {n} x {reason}" for reason, n in common]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,9 @@
 
 For each size the workload comes from ``bench/large_state.py`` (generated on first use into
 ``bench/generated/import-<size>``). Each run is, back to back and each in its own process:
-``ethrex init`` then ``ethrex import`` into a fresh LMDB datadir, and ``geth init`` then
+``ethrex init`` then ``ethrex import`` into a fresh LMDB datadir, the same with
+ethrex-compiled (the package built by ``scripts/compile.py --copy build/compiled``: Cython
+extension modules of the same sources), and ``geth init`` then
 ``geth import --nocompaction`` of the same files (geth from ``make tools``). Both must end at
 the head the generator reached (head hash and state root; geth's head is read back with
 ``geth export``). The import figures exclude the genesis, which is timed apart.
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.runner import REPO
+from bench.runner import COMPILED_ROOT, REPO, build_compiled
 
 GENERATED = REPO / "bench" / "generated"
 GETH = REPO / ".tools" / "bin" / "geth"
@@ -82,11 +84,11 @@ def anon_rss(pid: int) -> int:
     return 0
 
 
-def run_process(cmd: list[str]) -> dict[str, Any]:
+def run_process(cmd: list[str], cwd: Path = REPO) -> dict[str, Any]:
     """Run ``cmd`` to the end: wall seconds, peak RSS (bytes, file-backed pages included),
     peak anonymous RSS (sampled twice a second) and its output."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True)
     peak_anon = [0]
     done = threading.Event()
@@ -115,10 +117,13 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def ethrex_run(folder: Path, meta: dict[str, Any], datadir: Path) -> dict[str, Any]:
+def ethrex_run(folder: Path, meta: dict[str, Any], datadir: Path,
+               root: Path = REPO) -> dict[str, Any]:
     shutil.rmtree(datadir, ignore_errors=True)
-    init = run_process([*ETHREX, "init", str(folder / "genesis.json"), "--datadir", str(datadir)])
-    done = run_process([*ETHREX, "import", str(folder / "chain.rlp"), "--datadir", str(datadir)])
+    init = run_process([*ETHREX, "init", str(folder / "genesis.json"), "--datadir", str(datadir)],
+                       root)
+    done = run_process([*ETHREX, "import", str(folder / "chain.rlp"), "--datadir", str(datadir)],
+                       root)
     last = [line for line in done["output"].splitlines() if line.startswith("block ")][-1]
     match = re.search(r"imported (\d+) in ([\d.]+)s", last)
     if match is None or int(match.group(1)) != meta["blocks"]:
@@ -274,6 +279,8 @@ def render(results: dict[str, dict[str, Any]], crash: list[int] | None, loads: l
     m = report.machine()
     lines = [
         "# Import benchmark: ethrex and geth over large states on disk", "",
+        "ethrex is the pure-Python node; ethrex-compiled the same sources built by `make compiled` "
+        "(Cython; `scripts/compile.py`), from a copy in `build/compiled`.", "",
         f"Measured {m['date']} on {m['cpu']} ({m['cores']} cores), {m['system']}, Python "
         f"{m['python']}; ethrex {git_rev()}, geth {geth_version()}. Load average before each "
         f"size: {'; '.join(loads)} (a load above the core count means other work shared the "
@@ -293,8 +300,9 @@ def render(results: dict[str, dict[str, Any]], crash: list[int] | None, loads: l
         "datadir | genesis init | init peak RSS | runs (Mgas/s) |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+    clients = [c for c in next(iter(results.values())) if c != "meta"]
     for size, by_client in results.items():
-        for client in ("ethrex", "geth"):
+        for client in clients:
             s = by_client[client]
             lines.append(
                 f"| {size} | {client} | {s['mgas']:.1f} | {s['mgas_wall']:.1f} | "
@@ -302,22 +310,25 @@ def render(results: dict[str, dict[str, Any]], crash: list[int] | None, loads: l
                 f"{gib(s['datadir'])} | "
                 f"{s['init_seconds']:.1f} s | {gib(s['init_rss'])} | "
                 f"{', '.join(map(str, s['all_mgas']))} |")
-    lines += ["", "| accounts | ethrex / geth (Mgas/s) | chain gas | txs |", "|---|---:|---:|---:|"]
+    ours = [c for c in clients if c != "geth"]
+    lines += ["", "| accounts | client | client / geth (Mgas/s) | chain gas | txs |",
+              "|---|---|---:|---:|---:|"]
     for size, by_client in results.items():
         meta = by_client["meta"]
-        ratio = by_client["ethrex"]["mgas"] / by_client["geth"]["mgas"]
-        faster = f"geth {1 / ratio:.1f}x faster" if ratio < 1 else f"ethrex {ratio:.1f}x faster"
-        lines.append(f"| {size} | {ratio:.2f} ({faster}) | "
-                     f"{meta['gas']:,} | {meta['txs']:,} |")
+        for client in ours:
+            ratio = by_client[client]["mgas"] / by_client["geth"]["mgas"]
+            faster = f"geth {1 / ratio:.1f}x faster" if ratio < 1 else f"{client} {ratio:.1f}x faster"
+            lines.append(f"| {size} | {client} | {ratio:.2f} ({faster}) | "
+                         f"{meta['gas']:,} | {meta['txs']:,} |")
     sizes = list(results)
     if len(sizes) >= 2:
         small, large = sizes[0], sizes[-1]
-        growth = {c: results[large][c]["mgas"] / results[small][c]["mgas"]
-                  for c in ("ethrex", "geth")}
-        lines += ["", f"From {small} to {large} accounts the import rate changes by "
-                  f"x{growth['ethrex']:.2f} for ethrex and x{growth['geth']:.2f} for geth "
-                  f"(ratio of ratios {growth['ethrex'] / growth['geth']:.2f}; at least 1 means "
-                  "ethrex slows down no more than geth)."]
+        growth = {c: results[large][c]["mgas"] / results[small][c]["mgas"] for c in clients}
+        changes = ", ".join(f"x{growth[c]:.2f} for {c}" for c in clients)
+        ratios = ", ".join(f"{c} {growth[c] / growth['geth']:.2f}" for c in ours)
+        lines += ["", f"From {small} to {large} accounts the import rate changes by {changes} "
+                  f"(ratio of ratios: {ratios}; at least 1 means slowing down no more than "
+                  "geth)."]
     if crash is not None:
         lines += ["", f"Crash and resume ({crash_size}): ethrex import killed with SIGKILL "
                   f"{len(crash)} times at random blocks; each restart reopened at a consistent "
@@ -345,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default="10k,100k,1m")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--blocks", type=int, default=1000)
-    p.add_argument("--clients", default="ethrex,geth")
+    p.add_argument("--clients", default="ethrex,ethrex-compiled,geth")
     p.add_argument("--crash", action="store_true", help="also kill -9 the largest import")
     p.add_argument("--kills", type=int, default=5)
     p.add_argument("--workdir", type=Path, default=GENERATED / "datadirs")
@@ -354,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     if not GETH.is_file():
         raise SystemExit(f"bench-import: no geth at {GETH}: run `make tools`")
     clients = a.clients.split(",")
+    if "ethrex-compiled" in clients:
+        build_compiled(log)
     results: dict[str, dict[str, Any]] = {}
     loads = []
     for accounts in map(parse_size, a.sizes.split(",")):
@@ -364,7 +377,11 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(a.runs):
             for client in clients:
                 datadir = a.workdir / f"{client}-{name}"
-                result = (ethrex_run if client == "ethrex" else geth_run)(folder, meta, datadir)
+                if client == "geth":
+                    result = geth_run(folder, meta, datadir)
+                else:
+                    root = COMPILED_ROOT if client == "ethrex-compiled" else REPO
+                    result = ethrex_run(folder, meta, datadir, root)
                 check_head(client, result, meta)
                 runs[client].append(result)
                 rate = meta["gas"] / result["import_seconds"] / 1e6
@@ -384,7 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(a.workdir / "ethrex-crash", ignore_errors=True)
     print(json.dumps({k: {c: v for c, v in r.items() if c != "meta"} for k, r in results.items()},
                      default=str))
-    if a.write and set(clients) == {"ethrex", "geth"}:
+    if a.write and {"ethrex", "geth"} <= set(clients):
         RESULTS.write_text(render(results, crash, loads, crash_size))
         log(f"wrote {RESULTS.relative_to(REPO)}")
     return 0

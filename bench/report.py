@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ENGINE_TITLES = {"ethrex": "ethrex", "spec": "execution-specs", "pyevm": "py-evm",
+ENGINE_TITLES = {"ethrex": "ethrex", "ethrex-compiled": "ethrex compiled", "spec": "execution-specs", "pyevm": "py-evm",
                  "revm": "pyrevm (EVM only)"}
 MIX = "mainnet_mix"
 
@@ -71,7 +71,7 @@ def cell_text(r: dict[str, Any] | None, ethrex: dict[str, Any] | None, engine: s
         # the reason's first word (unsupported, mismatch, crashed, timed out...) in the cell
         return f"{r['reason'].split(':')[0][:24]} [{len(notes)}]"
     text = fmt_rate(r["mgas_per_s"])
-    if engine != "ethrex" and ethrex is not None and ethrex["ok"]:
+    if not engine.startswith("ethrex") and ethrex is not None and ethrex["ok"]:
         text += f" (x{ethrex['mgas_per_s'] / r['mgas_per_s']:.2g})"
     if r.get("note"):
         notes.append(f"{ENGINE_TITLES.get(engine, engine)} / {r['workload']}: {r['note']}")

@@ -10,6 +10,19 @@ from typing import Any
 from bench.venvs import VenvError, ensure_venv
 
 REPO = Path(__file__).resolve().parents[1]
+# The engine ethrex-compiled runs from a copy of the package built there by scripts/compile.py:
+# `python -m` puts its working directory first on the path.
+COMPILED_ROOT = REPO / "build" / "compiled"
+
+
+def build_compiled(log: Callable[[str], None] = print) -> None:
+    """(Re)build the compiled copy of this checkout's package in ``COMPILED_ROOT``."""
+    import sys
+
+    log(f"bench: building the compiled copy in {COMPILED_ROOT.relative_to(REPO)} ...")
+    cmd = [sys.executable, "-m", "scripts.compile", "--copy", str(COMPILED_ROOT)]
+    if subprocess.run(cmd, cwd=REPO, stdout=subprocess.DEVNULL).returncode != 0:
+        raise SystemExit("bench: building the compiled copy failed")
 
 
 def parse_lines(stdout: str) -> tuple[str | None, list[dict[str, Any]]]:
@@ -54,15 +67,19 @@ def run_engine(
         python = ensure_venv(engine, log)
     except (VenvError, OSError) as exc:
         return None, [failed(engine, workload, f"cannot install: {exc}")]
-    cmd = [str(python), "-m", f"bench.engines.{engine}", *map(str, fixtures),
+    module = "ethrex" if engine == "ethrex-compiled" else engine
+    cmd = [str(python), "-m", f"bench.engines.{module}", *map(str, fixtures),
            "--warmup", str(warmup), "--runs", str(runs), *extra]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    cwd = COMPILED_ROOT if engine == "ethrex-compiled" else REPO
     try:
-        done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
+        done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, [failed(engine, workload, f"timed out after {timeout:.0f} s")]
     version, results = parse_lines(done.stdout)
+    for r in results:
+        r["engine"] = engine
     if not results:
         lines = done.stderr.strip().splitlines()
         why = lines[-1] if lines else f"exit status {done.returncode}"

@@ -33,14 +33,14 @@ def venv_dir(engine: str) -> Path:
 
 def interpreter(engine: str) -> Path:
     """The Python that runs ``engine``: the current one for ethrex, else the peer's venv."""
-    if engine == "ethrex":
+    if engine in ("ethrex", "ethrex-compiled"):
         return Path(sys.executable)
     return venv_dir(engine) / "bin" / "python"
 
 
 def ensure_venv(engine: str, log: Callable[[str], None] = print) -> Path:
     """Create or refresh the peer's venv when its requirements changed; return its Python."""
-    if engine == "ethrex":
+    if engine in ("ethrex", "ethrex-compiled"):
         return interpreter(engine)
     reqs = requirements(engine)
     digest = hashlib.sha256(reqs.read_bytes()).hexdigest()

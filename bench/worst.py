@@ -35,8 +35,9 @@ def block_rate(result: dict[str, Any]) -> float | None:
 
 
 def run_worst(root: Path, timeout: float, log: Callable[[str], None] = print,
-              sets: tuple[str, ...] = SETS) -> list[dict[str, Any]]:
-    """Every case through ethrex, once each (no warm-up: each block is its own workload)."""
+              sets: tuple[str, ...] = SETS, engine: str = "ethrex") -> list[dict[str, Any]]:
+    """Every case through ethrex (or ethrex-compiled), once each (no warm-up: each block is
+    its own workload)."""
     results: list[dict[str, Any]] = []
     for name in sets:
         try:
@@ -44,8 +45,8 @@ def run_worst(root: Path, timeout: float, log: Callable[[str], None] = print,
         except FileNotFoundError as exc:
             log(f"bench: skipping worst cases: {exc}")
             continue
-        log(f"bench: ethrex on {name} ({len(files)} files) ...")
-        _, found = run_engine("ethrex", files, 0, 1, timeout, log)
+        log(f"bench: {engine} on {name} ({len(files)} files) ...")
+        _, found = run_engine(engine, files, 0, 1, timeout, log)
         for r in found:
             r["set"] = name
         results.extend(found)

@@ -86,8 +86,11 @@ def prepare(case: dict[str, Any]) -> RunOnce:
 def version() -> str:
     import subprocess
 
+    import ethrex
+
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-    return f"ethrex {rev.stdout.strip() or 'unknown'}"
+    build = f", {len(ethrex.COMPILED)} modules compiled by Cython" if ethrex.COMPILED else ""
+    return f"ethrex {rev.stdout.strip() or 'unknown'}{build}"
 
 
 if __name__ == "__main__":
