@@ -16,7 +16,7 @@ from typing import Any
 
 from bench import report, worst
 from bench.engines import ENGINES
-from bench.runner import REPO, build_compiled, run_engine
+from bench.runner import REPO, build_compiled, check_pure_checkout, run_engine
 from bench.venvs import ensure_venv
 
 WORKLOADS = ("eth_transfers", "erc20_transfers", "compute", "storage_heavy")
@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         raise SystemExit(f"bench: unknown engines {sorted(unknown)}; known: {', '.join(ENGINES)}")
     files = workload_files(args.generated, args.scale)
+    check_pure_checkout()
     if "ethrex-compiled" in engines:
         build_compiled(log)
     results: list[dict[str, Any]] = []

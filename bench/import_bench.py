@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import report
-from bench.runner import COMPILED_ROOT, REPO, build_compiled
+from bench.runner import COMPILED_ROOT, REPO, build_compiled, check_pure_checkout
 
 GENERATED = REPO / "bench" / "generated"
 GETH = REPO / ".tools" / "bin" / "geth"
@@ -365,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     if not GETH.is_file():
         raise SystemExit(f"bench-import: no geth at {GETH}: run `make tools`")
     clients = a.clients.split(",")
+    check_pure_checkout()
     if "ethrex-compiled" in clients:
         build_compiled(log)
     results: dict[str, dict[str, Any]] = {}

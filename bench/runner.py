@@ -15,6 +15,14 @@ REPO = Path(__file__).resolve().parents[1]
 COMPILED_ROOT = REPO / "build" / "compiled"
 
 
+def check_pure_checkout() -> None:
+    """The engine "ethrex" must be the pure-Python build: stop if this checkout is compiled."""
+    if (REPO / "ethrex" / ".compiled").exists():
+        raise SystemExit("bench: this checkout runs compiled modules (make compiled); run "
+                         "`make clean-compiled` so that ethrex is the pure-Python build "
+                         "(ethrex-compiled measures the compiled one)")
+
+
 def build_compiled(log: Callable[[str], None] = print) -> None:
     """(Re)build the compiled copy of this checkout's package in ``COMPILED_ROOT``."""
     import sys
