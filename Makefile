@@ -88,9 +88,8 @@ profile: $(STAMP)
 	@test -n "$(WORKLOAD)" || { echo "usage: make profile WORKLOAD=compute"; exit 2; }
 	$(PY) -m bench profile $(WORKLOAD) $(PROFILE_ARGS)
 
-clean:
-	rm -rf $(VENV) build *.egg-info ethrex/.compiled
-	find ethrex -name "*.so" -delete
+clean: clean-compiled
+	rm -rf $(VENV) build *.egg-info
 
 # ethrex and geth importing 1,000-block chains over 10k/100k/1M-account states on disk;
 # BENCH_ARGS e.g. "--sizes 10k --runs 1" or "--crash" (kill -9 during the largest import)
@@ -103,5 +102,6 @@ bench-import: $(STAMP) $(GETH_STAMP)
 compiled: $(STAMP)
 	$(PY) -m scripts.compile
 
+# (stdlib only: works without the venv)
 clean-compiled:
-	$(PY) -m scripts.compile --clean
+	python3 -m scripts.compile --clean

@@ -317,7 +317,8 @@ def render(results: dict[str, dict[str, Any]], crash: list[int] | None, loads: l
         meta = by_client["meta"]
         for client in ours:
             ratio = by_client[client]["mgas"] / by_client["geth"]["mgas"]
-            faster = f"geth {1 / ratio:.1f}x faster" if ratio < 1 else f"{client} {ratio:.1f}x faster"
+            faster = (f"geth {1 / ratio:.1f}x faster" if ratio < 1
+                      else f"{client} {ratio:.1f}x faster")
             lines.append(f"| {size} | {client} | {ratio:.2f} ({faster}) | "
                          f"{meta['gas']:,} | {meta['txs']:,} |")
     sizes = list(results)

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-ENGINE_TITLES = {"ethrex": "ethrex", "ethrex-compiled": "ethrex compiled", "spec": "execution-specs", "pyevm": "py-evm",
-                 "revm": "pyrevm (EVM only)"}
+ENGINE_TITLES = {"ethrex": "ethrex", "ethrex-compiled": "ethrex compiled",
+                 "spec": "execution-specs", "pyevm": "py-evm", "revm": "pyrevm (EVM only)"}
 MIX = "mainnet_mix"
 
 

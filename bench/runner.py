@@ -17,7 +17,9 @@ COMPILED_ROOT = REPO / "build" / "compiled"
 
 def check_pure_checkout() -> None:
     """The engine "ethrex" must be the pure-Python build: stop if this checkout is compiled."""
-    if (REPO / "ethrex" / ".compiled").exists():
+    import ethrex
+
+    if ethrex.COMPILED:
         raise SystemExit("bench: this checkout runs compiled modules (make compiled); run "
                          "`make clean-compiled` so that ethrex is the pure-Python build "
                          "(ethrex-compiled measures the compiled one)")

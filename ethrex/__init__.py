@@ -29,4 +29,5 @@ def compiled_modules(root: Path) -> tuple[str, ...]:
     return tuple(built)
 
 
-COMPILED = compiled_modules(Path(__file__).parent)  # e.g. ("ethrex.evm.vm", ...) after `make compiled`
+# e.g. ("ethrex.evm.vm", ...) after `make compiled`; () for the pure-Python build
+COMPILED = compiled_modules(Path(__file__).parent)
