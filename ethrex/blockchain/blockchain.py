@@ -19,7 +19,7 @@ impersonated account); both live in memory only, like the rest of a dev session.
 """
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ethrex.blockchain.genesis import genesis_block
 from ethrex.blockchain.ommers import MAX_OMMER_DEPTH, validate_ommers
@@ -239,7 +239,8 @@ class Blockchain:
     # -- import ------------------------------------------------------------------------------
 
     def add_block(self, block: Block, make_head: bool | None = None,
-                  built: tuple[StateDB, BlockOutput] | None = None) -> BlockOutput:
+                  built: tuple[StateDB, BlockOutput] | None = None,
+                  senders: Sequence[bytes | None] | None = None) -> BlockOutput:
         """Validate, execute and store ``block``; returns its execution output.
 
         ``make_head`` True makes it the canonical head, False leaves the head alone, None lets
@@ -247,13 +248,15 @@ class Blockchain:
         for ``forkchoice_update``. Raises ``InvalidBlock`` (nothing stored), ``UnknownParent``
         when the parent is missing. A known block is not executed again. ``built`` is the
         state and output of the block's own making (``OpenBlock.seal``, dev mode): the block
-        then is not executed a second time.
+        then is not executed a second time. ``senders``: the transactions' senders where
+        already recovered (``SenderPrefetch``).
         """
         with self._lock:
-            return self._add_block(block, make_head, built)
+            return self._add_block(block, make_head, built, senders)
 
     def _add_block(self, block: Block, make_head: bool | None,
-                   built: tuple[StateDB, BlockOutput] | None = None) -> BlockOutput:
+                   built: tuple[StateDB, BlockOutput] | None = None,
+                   senders: Sequence[bytes | None] | None = None) -> BlockOutput:
         store = self.store
         header = block.header
         encoded = encode_block_parts(block)  # each transaction and the header encoded once
@@ -295,7 +298,7 @@ class Blockchain:
                                        else None)
             db = StateDB(backend)
             output = execute_block(db, block, rules, self.block_context(parent),
-                                   encoded.transactions)
+                                   encoded.transactions, senders)
         blocks, gas = self.imported
         self.imported = (blocks + 1, gas + header.gas_used)
 

@@ -2,15 +2,19 @@
 in groups (``GroupedCommits``: one store transaction per group, sized so that commits take a
 small share of the time), so an interrupted import resumes after the last group committed
 (known blocks are skipped without executing them). The import stops at the first block that
-does not decode or is invalid, naming it and why, after committing the blocks before it."""
+does not decode or is invalid, naming it and why, after committing the blocks before it. On a
+long import a worker process recovers the senders of the blocks ahead (``SenderPrefetch``).
+"""
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
 from ethrex.blockchain.blockchain import Blockchain
 from ethrex.blockchain.chainfile import read_chain_file
+from ethrex.blockchain.senders import SenderPrefetch
 from ethrex.errors import InvalidBlock, InvalidTransaction, RLPDecodingError
 from ethrex.storage import GroupedCommits
 from ethrex.types.block import decode_block
@@ -47,11 +51,27 @@ def import_chain_file(
     path: str | Path,
     progress: Callable[[ImportProgress], None] | None = None,
     every: float = 1.0,
+    prefetch: bool | None = None,
 ) -> ImportProgress:
     """Import every block of ``path``; returns the final counters. Raises ``ChainFileError``
     (before touching the store) for a malformed file and ``BlockImportError`` at the first bad
-    block, after committing the blocks before it."""
+    block, after committing the blocks before it. ``prefetch``: recover senders in a worker
+    process (None: when the file is long enough and a second CPU is there)."""
     data, spans = read_chain_file(path)
+    if prefetch is None:
+        prefetch = SenderPrefetch.worthwhile(len(spans))
+    with SenderPrefetch(path, spans) if prefetch else nullcontext() as senders:
+        return _import_blocks(chain, data, spans, senders, progress, every)
+
+
+def _import_blocks(
+    chain: Blockchain,
+    data: bytes,
+    spans: list[tuple[int, int]],
+    senders: SenderPrefetch | None,
+    progress: Callable[[ImportProgress], None] | None,
+    every: float,
+) -> ImportProgress:
     store = chain.store
     start = last_report = time.monotonic()
     imported = skipped = gas = 0
@@ -75,7 +95,8 @@ def import_chain_file(
                                        f"network's genesis 0x{chain.genesis_hash().hex()}")
             else:
                 try:
-                    chain.add_block(block, make_head=True)
+                    chain.add_block(block, make_head=True, senders=None if senders is None
+                                    else senders.senders(index))
                 except InvalidBlock as exc:  # raised before the block writes anything
                     group.commit()
                     raise BlockImportError(

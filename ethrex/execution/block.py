@@ -173,10 +173,11 @@ class BlockBuilder:
             system_calls.process_parent_hash(state, env, rules, self.ctx.parent_hash)
 
     def apply(self, tx: Transaction, sender: bytes | None = None,
-              options: TxOptions = BLOCK_TX) -> TransactionResult:
+              options: TxOptions = BLOCK_TX, recovered: bytes | None = None
+              ) -> TransactionResult:
         """Run ``tx`` and keep it with its receipt; ``InvalidTransaction`` (state unchanged)
         when it cannot be included, also when it does not fit in the block's gas or blob
-        gas left."""
+        gas left. ``sender`` and ``recovered``: see ``check_transaction``."""
         left = self.header.gas_limit - self.gas_used
         if tx.gas > left:
             raise BlockGasExceeded(f"gas {tx.gas} above the block's remaining {left}")
@@ -188,7 +189,7 @@ class BlockBuilder:
                                        f"{self.max_blob_gas}")
         state = self.state
         result = apply_transaction(state, self.env, tx, self.rules, sender, options,
-                                   self.ctx.hooks)
+                                   self.ctx.hooks, recovered)
         self.gas_used += result.gas_used
         self.blob_gas_used += blob_gas
         logs = tuple(Log(a, t, d) for a, t, d in result.logs)
@@ -221,14 +222,18 @@ class BlockBuilder:
                            tuple(self.encoded_receipts))
 
 
-def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContext) -> BlockOutput:
+def apply_block(state: StateDB, block: Block, rules: ForkRules, ctx: BlockContext,
+                senders: Sequence[bytes | None] | None = None) -> BlockOutput:
     """Run ``block``'s body on ``state``; raise ``InvalidBlock`` when a transaction cannot be
-    included or a system contract fails."""
+    included or a system contract fails. ``senders``: the transactions' senders where
+    already recovered (None: recover them here)."""
     builder = BlockBuilder(state, block.header, rules, ctx)
     builder.begin()
+    if senders is None:
+        senders = [None] * len(block.transactions)
     for index, tx in enumerate(block.transactions):
         try:
-            builder.apply(tx)
+            builder.apply(tx, recovered=senders[index])
         except InvalidTransaction as exc:
             raise InvalidBlock(f"tx {index}: {exc}") from exc
     return builder.finish(block.withdrawals, block.ommers)
@@ -310,10 +315,12 @@ def check_output(block: Block, output: BlockOutput, state_root: bytes,
 def execute_block(
     state: StateDB, block: Block, rules: ForkRules, ctx: BlockContext,
     encoded_transactions: Sequence[bytes] | None = None,
+    senders: Sequence[bytes | None] | None = None,
 ) -> BlockOutput:
     """Check the body, run it and compare every result with the header
-    (``encoded_transactions``: the body's, when the caller made them already)."""
+    (``encoded_transactions``: the body's, when the caller made them already; ``senders``:
+    see ``apply_block``)."""
     check_body(block, rules, encoded_transactions)
-    output = apply_block(state, block, rules, ctx)
+    output = apply_block(state, block, rules, ctx, senders)
     check_output(block, output, state.state_root(), rules)
     return output

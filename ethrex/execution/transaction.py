@@ -154,13 +154,15 @@ def check_transaction(
     sender: bytes | None = None,
     options: TxOptions = BLOCK_TX,
     hooks: ExecutionHooks = L1_HOOKS,
+    recovered: bytes | None = None,
 ) -> TxPlan:
     """Step 1: the plan of ``tx``, or ``InvalidTransaction`` (a kind from
     ``ethrex.execution.errors``) with the state untouched.
 
     Without ``sender`` the transaction is signed: its static validity (``tx_validation``) is
-    checked and the sender recovered. With it the transaction is a message (a call, a
-    simulation) and only what a message can get wrong is checked."""
+    checked and the sender recovered (``recovered``: the address its signature was already
+    found to recover, by the importer's worker). With it the transaction is a message (a
+    call, a simulation) and only what a message can get wrong is checked."""
     plan = hooks.privileged_plan(state, env, tx, rules)
     if plan is not None:
         return plan
@@ -169,7 +171,7 @@ def check_transaction(
         intrinsic, floor = validate_transaction(tx, rules, env.chain_id)
         if tx.gas > env.gas_limit:
             raise BlockGasExceeded(f"gas {tx.gas} above the block gas limit {env.gas_limit}")
-        sender = recover_sender(tx)
+        sender = recover_sender(tx) if recovered is None else recovered
     if options.check_nonce:
         nonce = state.get_nonce(sender)
         if nonce != tx.nonce or nonce >= U64_MAX:
@@ -365,16 +367,18 @@ def settle(state: StateDB, env: BlockEnv, plan: TxPlan, rules: ForkRules, gas_le
 
 def apply_transaction(state: StateDB, env: BlockEnv, tx: Transaction, rules: ForkRules,
                       sender: bytes | None = None, options: TxOptions = BLOCK_TX,
-                      hooks: ExecutionHooks = L1_HOOKS) -> TransactionResult:
+                      hooks: ExecutionHooks = L1_HOOKS,
+                      recovered: bytes | None = None) -> TransactionResult:
     """Run ``tx`` on ``state`` through the four steps; raise ``InvalidTransaction`` (state
     unchanged, overrides aside) when it cannot be included. ``sender`` makes it a message
-    whose signature is not checked (see ``check_transaction``)."""
+    whose signature is not checked, ``recovered`` gives a signed one's recovered sender (see
+    ``check_transaction``)."""
     if options.state_overrides:
         precompiles = dict(options.precompiles if options.precompiles is not None
                            else precompiles_for(rules))
         apply_state_overrides(state, options.state_overrides, precompiles)
         options = replace(options, state_overrides=None, precompiles=precompiles)
-    plan = check_transaction(state, env, tx, rules, sender, options, hooks)
+    plan = check_transaction(state, env, tx, rules, sender, options, hooks, recovered)
     ctx = buy_gas(state, env, plan, rules, options)
     gas_left, output, error, created = run_message(state, ctx, plan, rules)
     return settle(state, env, plan, rules, gas_left, output, error, created, hooks)
