@@ -124,9 +124,9 @@ def make_private_dir(path: Path) -> None:
     path.mkdir(mode=0o700, exist_ok=True)
 
 
-def open_store(datadir: Path) -> Store:
+def open_store(datadir: Path, durable: bool = True) -> Store:
     """The LMDB store in ``datadir/chaindata``, locked against a second ethrex process; a
-    clear ``NodeError`` when it cannot be opened."""
+    clear ``NodeError`` when it cannot be opened. ``durable``: see ``Store.open``."""
     path = datadir / CHAINDATA
     try:
         make_private_dir(datadir)
@@ -140,7 +140,7 @@ def open_store(datadir: Path) -> Store:
             os.close(fd)
             raise NodeError(f"datadir {datadir} is in use by another ethrex process") from None
         try:
-            store = Store.open(path)
+            store = Store.open(path, durable=durable)
         except BaseException:
             os.close(fd)
             raise
@@ -164,7 +164,7 @@ def close_store(store: Store) -> None:
         os.close(fd)
 
 
-def open_chain(args: argparse.Namespace) -> tuple[Blockchain, Path]:
+def open_chain(args: argparse.Namespace, durable: bool = True) -> tuple[Blockchain, Path]:
     """Genesis first (a bad file must not create a datadir), then the store and chain.
     ``import`` and ``export`` without ``--network`` use the chain the datadir holds (as
     geth does after ``geth init``), and the dev chain's genesis only in an empty one: a large
@@ -173,7 +173,7 @@ def open_chain(args: argparse.Namespace) -> tuple[Blockchain, Path]:
     genesis = None if stored else network_genesis(args)
     datadir = datadir_of(args)
     print(f"ethrex: datadir {datadir}", flush=True)
-    store = open_store(datadir)
+    store = open_store(datadir, durable)
     try:
         if stored and store.genesis_hash() is None:
             genesis = network_genesis(args)
@@ -282,8 +282,11 @@ def stop_metrics(metrics: Metrics | None) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    """``ethrex import``: a bulk import, its commits flushed to disk once, when it ends (a
+    killed import still resumes; after an OS crash during it, import again into a fresh
+    datadir: see ``ethrex.storage.lmdb_backend``)."""
     check_chain_file(args.file)
-    chain, datadir = open_chain(args)
+    chain, datadir = open_chain(args, durable=False)
     metrics = None
     try:
         metrics = start_metrics(args, chain, datadir)

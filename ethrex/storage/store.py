@@ -89,9 +89,11 @@ class Store:
             )
 
     @classmethod
-    def open(cls, path: str | Path, map_size: int = DEFAULT_MAP_SIZE) -> "Store":
-        """The LMDB store in directory ``path`` (created if missing)."""
-        return cls(LmdbBackend(path, TABLES, map_size))
+    def open(cls, path: str | Path, map_size: int = DEFAULT_MAP_SIZE,
+             durable: bool = True) -> "Store":
+        """The LMDB store in directory ``path`` (created if missing); not ``durable``: for a
+        bulk import, commits are flushed to disk when the store closes (``LmdbBackend``)."""
+        return cls(LmdbBackend(path, TABLES, map_size, durable))
 
     @classmethod
     def in_memory(cls) -> "Store":

@@ -313,3 +313,23 @@ def test_no_network_starts_the_dev_chain_with_rpc(tmp_path: Path) -> None:
     from ethrex.dev import dev_genesis
 
     assert int(reply["result"], 16) == dev_genesis().config.chain_id
+
+
+def test_only_the_bulk_import_opens_the_store_without_a_flush_per_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, chain_file = rpc_compat()
+    opened: list[bool] = []
+    real_open = Store.open
+
+    def spy(path: Path, map_size: int = 1 << 40, durable: bool = True) -> Store:
+        opened.append(durable)
+        return real_open(path, map_size, durable)
+
+    monkeypatch.setattr(Store, "open", spy)
+    datadir = tmp_path / "node"
+    assert main(["import", str(chain_file), *chain_args(datadir)]) == 0
+    assert main(["export", str(tmp_path / "out.rlp"), *chain_args(datadir)]) == 0
+    assert opened == [False, True]
+    monkeypatch.undo()
+    assert check_consistent(datadir) == len(file_blocks(chain_file))

@@ -175,3 +175,18 @@ def test_lmdb_map_grows_when_full(tmp_path: Path) -> None:
     assert kv.map_size > start
     assert kv.get("a", (63).to_bytes(4, "big")) == bytes([63]) * 65536
     kv.close()
+
+
+def test_lmdb_bulk_store_flushes_when_it_closes(tmp_path: Path) -> None:
+    """Not ``durable`` (``ethrex import``): commits leave the flush to the kernel, the close
+    flushes them all; what was committed is there after a reopen either way."""
+    kv = LmdbBackend(tmp_path / "db", TABLES, map_size=1 << 20, durable=False)
+    assert kv._env.flags()["sync"] is False
+    with kv.write() as tx:
+        tx.put("a", b"k", b"v")
+    assert kv.get("a", b"k") == b"v"
+    kv.close()
+    kv = _reopen(tmp_path)()
+    assert kv._env.flags()["sync"] is True  # the default: each commit flushed
+    assert kv.get("a", b"k") == b"v"
+    kv.close()
