@@ -60,7 +60,7 @@ def import_chain_file(
     data, spans = read_chain_file(path)
     if prefetch is None:
         prefetch = SenderPrefetch.worthwhile(len(spans))
-    with SenderPrefetch(path, spans) if prefetch else nullcontext() as senders:
+    with SenderPrefetch(path, len(spans)) if prefetch else nullcontext() as senders:
         return _import_blocks(chain, data, spans, senders, progress, every)
 
 

@@ -90,7 +90,7 @@ def test_a_dead_worker_costs_only_the_head_start() -> None:
     data, spans = read_chain_file(chain_file)
     expected = [block_senders(data[a:b]) or None for a, b in spans]
     assert any(expected[:3]) and any(expected[20:])
-    with SenderPrefetch(chain_file, spans) as prefetch:
+    with SenderPrefetch(chain_file, len(spans)) as prefetch:
         assert prefetch.senders(1) == expected[1]
         assert prefetch.senders(3) == expected[3]  # a skipped block is dropped
         assert prefetch.senders(2) is None  # behind: its answer is gone
@@ -98,7 +98,7 @@ def test_a_dead_worker_costs_only_the_head_start() -> None:
         process = prefetch._process
         assert process is not None and process.pid is not None
         os.kill(process.pid, signal.SIGKILL)
-        process.join(10)
+        process.wait(10)
         got = [prefetch.senders(i) for i in range(13, len(spans))]
     assert all(g is None or g == e for g, e in zip(got, expected[13:], strict=True))
     assert got[-1] is None  # the worker is gone: the caller recovers
@@ -132,7 +132,7 @@ def test_the_worker_ends_with_a_killed_importer(tmp_path: Path) -> None:
         workers: list[int] = []
         while not workers and time.monotonic() < deadline and proc.poll() is None:
             workers = [c for c in _children(proc.pid)
-                       if b"multiprocessing" in Path(f"/proc/{c}/cmdline").read_bytes()]
+                       if b"ethrex.blockchain.senders" in Path(f"/proc/{c}/cmdline").read_bytes()]
             time.sleep(0.01)
         assert workers, "no sender worker started"
         proc.send_signal(signal.SIGKILL)
@@ -145,3 +145,29 @@ def test_the_worker_ends_with_a_killed_importer(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
+    """The worker is a ``python -c`` child, not a ``multiprocessing`` one, which would run the
+    caller's main script again in it."""
+    genesis, chain_file = rpc_compat()
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from ethrex.blockchain.blockchain import Blockchain\n"
+        "from ethrex.blockchain.importer import import_chain_file\n"
+        "from ethrex.storage import Store\n"
+        "from ethrex.types.genesis import load_genesis\n"
+        f"open({str(runs)!r}, 'a').write('run\\n')\n"
+        f"chain = Blockchain.open(Store.open({str(tmp_path / 'db')!r}), "
+        f"load_genesis({str(genesis)!r}))\n"
+        f"done = import_chain_file(chain, {str(chain_file)!r}, prefetch=True)\n"
+        "print(done.imported)\n"
+        "chain.store.close()\n")
+    result = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["54"]
+    assert result.stderr == ""
+    assert runs.read_text() == "run\n"
