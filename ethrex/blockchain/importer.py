@@ -3,7 +3,8 @@ in groups (``GroupedCommits``: one store transaction per group, sized so that co
 small share of the time), so an interrupted import resumes after the last group committed
 (known blocks are skipped without executing them). The import stops at the first block that
 does not decode or is invalid, naming it and why, after committing the blocks before it. On a
-long import a worker process recovers the senders of the blocks ahead (``SenderPrefetch``).
+long import a worker process recovers the senders of the blocks ahead (``SenderPrefetch``),
+and the cyclic garbage collector runs only at checkpoints (``CollectorPause``).
 """
 
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from ethrex.blockchain.blockchain import Blockchain
 from ethrex.blockchain.chainfile import read_chain_file
+from ethrex.blockchain.collector import CollectorPause
 from ethrex.blockchain.senders import SenderPrefetch
 from ethrex.errors import InvalidBlock, InvalidTransaction, RLPDecodingError
 from ethrex.storage import GroupedCommits
@@ -60,8 +62,9 @@ def import_chain_file(
     data, spans = read_chain_file(path)
     if prefetch is None:
         prefetch = SenderPrefetch.worthwhile(len(spans))
-    with SenderPrefetch(path, len(spans)) if prefetch else nullcontext() as senders:
-        return _import_blocks(chain, data, spans, senders, progress, every)
+    with SenderPrefetch(path, len(spans)) if prefetch else nullcontext() as senders, \
+            CollectorPause() as pause:
+        return _import_blocks(chain, data, spans, senders, pause, progress, every)
 
 
 def _import_blocks(
@@ -69,6 +72,7 @@ def _import_blocks(
     data: bytes,
     spans: list[tuple[int, int]],
     senders: SenderPrefetch | None,
+    pause: CollectorPause,
     progress: Callable[[ImportProgress], None] | None,
     every: float,
 ) -> ImportProgress:
@@ -104,6 +108,7 @@ def _import_blocks(
                 imported += 1
                 gas += header.gas_used
                 group.done()
+            pause.tick()
             now = time.monotonic()
             if progress is not None and now - last_report >= every:
                 last_report = now
