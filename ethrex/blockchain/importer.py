@@ -62,16 +62,16 @@ def import_chain_file(
     data, spans = read_chain_file(path)
     if prefetch is None:
         prefetch = SenderPrefetch.worthwhile(len(spans))
-    with SenderPrefetch(path, len(spans)) if prefetch else nullcontext() as senders, \
+    with SenderPrefetch(path, len(spans)) if prefetch else nullcontext() as worker, \
             CollectorPause() as pause:
-        return _import_blocks(chain, data, spans, senders, pause, progress, every)
+        return _import_blocks(chain, data, spans, worker, pause, progress, every)
 
 
 def _import_blocks(
     chain: Blockchain,
     data: bytes,
     spans: list[tuple[int, int]],
-    senders: SenderPrefetch | None,
+    worker: SenderPrefetch | None,
     pause: CollectorPause,
     progress: Callable[[ImportProgress], None] | None,
     every: float,
@@ -99,8 +99,8 @@ def _import_blocks(
                                        f"network's genesis 0x{chain.genesis_hash().hex()}")
             else:
                 try:
-                    chain.add_block(block, make_head=True, senders=None if senders is None
-                                    else senders.senders(index))
+                    chain.add_block(block, make_head=True, senders=None if worker is None
+                                    else worker.senders(index))
                 except InvalidBlock as exc:  # raised before the block writes anything
                     group.commit()
                     raise BlockImportError(
