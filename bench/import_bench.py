@@ -117,19 +117,45 @@ def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def client_commands(client: str, folder: Path, datadir: Path,
+                    geth_flags: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+    """The ``init`` and ``import`` command lines of ``client`` for the workload in ``folder``
+    ("geth", else ethrex: its build is the one in the directory the commands run from)."""
+    genesis, chain = str(folder / "genesis.json"), str(folder / "chain.rlp")
+    if client == "geth":
+        return ([str(GETH), "--datadir", str(datadir), "init", genesis],
+                [str(GETH), "--datadir", str(datadir), *geth_flags, "import", "--nocompaction",
+                 chain])
+    return ([*ETHREX, "init", genesis, "--datadir", str(datadir)],
+            [*ETHREX, "import", chain, "--datadir", str(datadir)])
+
+
+def ethrex_import_seconds(output: str, blocks: int) -> float:
+    """The seconds of ``ethrex import``'s own timer (its last progress line); it must have
+    imported all ``blocks``."""
+    last = [line for line in output.splitlines() if line.startswith("block ")][-1]
+    match = re.search(r"imported (\d+) in ([\d.]+)s", last)
+    if match is None or int(match.group(1)) != blocks:
+        raise SystemExit(f"bench-import: ethrex did not import every block: {last}")
+    return float(match.group(2))
+
+
+def geth_import_seconds(output: str) -> float:
+    """The seconds of ``geth import``'s own timer (``Import done in``)."""
+    if "Import done in " not in output or "Import error" in output:
+        raise SystemExit(f"bench-import: geth import failed:\n{output[-3000:]}")
+    return go_duration(output.split("Import done in ")[1].split(".\n")[0])
+
+
 def ethrex_run(folder: Path, meta: dict[str, Any], datadir: Path,
                root: Path = REPO) -> dict[str, Any]:
     shutil.rmtree(datadir, ignore_errors=True)
-    init = run_process([*ETHREX, "init", str(folder / "genesis.json"), "--datadir", str(datadir)],
-                       root)
-    done = run_process([*ETHREX, "import", str(folder / "chain.rlp"), "--datadir", str(datadir)],
-                       root)
-    last = [line for line in done["output"].splitlines() if line.startswith("block ")][-1]
-    match = re.search(r"imported (\d+) in ([\d.]+)s", last)
-    if match is None or int(match.group(1)) != meta["blocks"]:
-        raise SystemExit(f"bench-import: ethrex did not import every block: {last}")
+    init_cmd, import_cmd = client_commands("ethrex", folder, datadir)
+    init = run_process(init_cmd, root)
+    done = run_process(import_cmd, root)
+    seconds = ethrex_import_seconds(done["output"], meta["blocks"])
     head = ethrex_head(datadir)
-    return {"import_seconds": float(match.group(2)), "wall_seconds": done["seconds"],
+    return {"import_seconds": seconds, "wall_seconds": done["seconds"],
             "rss": done["rss"], "anon": done["anon"], "datadir_bytes": du(datadir),
             "head": head, "init_seconds": init["seconds"], "init_rss": init["rss"]}
 
@@ -147,14 +173,10 @@ def ethrex_head(datadir: Path) -> tuple[str, str, int]:
 
 def geth_run(folder: Path, meta: dict[str, Any], datadir: Path) -> dict[str, Any]:
     shutil.rmtree(datadir, ignore_errors=True)
-    init = run_process([str(GETH), "--datadir", str(datadir), "init",
-                        str(folder / "genesis.json")])
-    done = run_process([str(GETH), "--datadir", str(datadir), "import", "--nocompaction",
-                        str(folder / "chain.rlp")])
-    output = done["output"]
-    if "Import done in " not in output or "Import error" in output:
-        raise SystemExit(f"bench-import: geth import failed:\n{output[-3000:]}")
-    seconds = go_duration(output.split("Import done in ")[1].split(".\n")[0])
+    init_cmd, import_cmd = client_commands("geth", folder, datadir)
+    init = run_process(init_cmd)
+    done = run_process(import_cmd)
+    seconds = geth_import_seconds(done["output"])
     head = geth_head(datadir, meta["head_number"])
     return {"import_seconds": seconds, "wall_seconds": done["seconds"], "rss": done["rss"],
             "anon": done["anon"], "datadir_bytes": du(datadir), "head": head,

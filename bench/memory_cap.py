@@ -20,8 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-from bench.import_bench import (ETHREX, GENERATED, GETH, REPO, check_head, ethrex_head, geth_head,
-                                gib, go_duration, parse_size, workload)
+from bench.import_bench import (GENERATED, REPO, check_head, client_commands, ethrex_head,
+                                ethrex_import_seconds, geth_head, geth_import_seconds, gib,
+                                parse_size, workload)
 
 CGROUP = Path("/sys/fs/cgroup")
 
@@ -49,17 +50,11 @@ def drop_page_cache() -> None:
     Path("/proc/sys/vm/drop_caches").write_text("3")
 
 
-def capped_import(client: str, folder: Path, datadir: Path, cap: int,
+def capped_import(client: str, folder: Path, datadir: Path, cap: int, blocks: int,
                   geth_cache: int | None = None) -> dict:
     shutil.rmtree(datadir, ignore_errors=True)
-    if client == "geth":
-        init = [str(GETH), "--datadir", str(datadir), "init", str(folder / "genesis.json")]
-        cache = [] if geth_cache is None else ["--cache", str(geth_cache)]
-        cmd = [str(GETH), "--datadir", str(datadir), *cache, "import", "--nocompaction",
-               str(folder / "chain.rlp")]
-    else:
-        init = [*ETHREX, "init", str(folder / "genesis.json"), "--datadir", str(datadir)]
-        cmd = [*ETHREX, "import", str(folder / "chain.rlp"), "--datadir", str(datadir)]
+    cache = () if geth_cache is None else ("--cache", str(geth_cache))
+    init, cmd = client_commands(client, folder, datadir, cache)
     subprocess.run(init, cwd=REPO, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     drop_page_cache()
@@ -78,11 +73,8 @@ def capped_import(client: str, folder: Path, datadir: Path, cap: int,
               "rss": usage.ru_maxrss * 1024, "major_faults": usage.ru_majflt, "peak": peak,
               "tail": output[-1500:]}
     if result["code"] == 0:
-        if client == "geth":
-            result["seconds"] = go_duration(output.split("Import done in ")[1].split(".\n")[0])
-        else:
-            last = [line for line in output.splitlines() if line.startswith("block ")][-1]
-            result["seconds"] = float(last.split(" in ")[1].split("s,")[0])
+        result["seconds"] = (geth_import_seconds(output) if client == "geth"
+                             else ethrex_import_seconds(output, blocks))
     return result
 
 
@@ -104,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         datadir = a.workdir / f"capped-{client}"
         print(f"memory-cap: {client} importing {a.size} under {gib(cap)} ...", file=sys.stderr,
               flush=True)
-        r = capped_import(client, folder, datadir, cap, a.geth_cache)
+        r = capped_import(client, folder, datadir, cap, meta["blocks"], a.geth_cache)
         if r["code"] == 0:
             head = (geth_head(datadir, meta["head_number"]) if client == "geth"
                     else ethrex_head(datadir))
