@@ -43,7 +43,7 @@ def find_import(name: str) -> Path | None:
 def profile_import(folder: Path, blocks: int | None, sort: str, top: int) -> int:
     """cProfile of ``ethrex import`` of ``folder``'s chain over a fresh datadir."""
     from ethrex.blockchain.blockchain import Blockchain
-    from ethrex.blockchain.chainfile import read_chain_file
+    from ethrex.blockchain.chainfile import ChainFile
     from ethrex.blockchain.importer import import_chain_file
     from ethrex.cli import tune_gc
     from ethrex.storage import Store
@@ -54,9 +54,12 @@ def profile_import(folder: Path, blocks: int | None, sort: str, top: int) -> int
     chain_file = folder / "chain.rlp"
     with tempfile.TemporaryDirectory(prefix="ethrex-profile-") as tmp:
         if blocks is not None:
-            data, spans = read_chain_file(chain_file)
-            chain_file = Path(tmp) / "chain.rlp"
-            chain_file.write_bytes(data[: spans[min(blocks, len(spans)) - 1][1]])
+            with ChainFile(chain_file) as whole:
+                end = whole.spans[min(blocks, len(whole)) - 1][1]
+            part = Path(tmp) / "chain.rlp"
+            with open(chain_file, "rb") as source:
+                part.write_bytes(source.read(end))
+            chain_file = part
         store = Store.open(Path(tmp) / "chaindata")
         try:
             chain = Blockchain.open(store, load_genesis(folder / "genesis.json"))

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ethrex.blockchain.blockchain import Blockchain
-from ethrex.blockchain.chainfile import ChainFileError, read_chain_file, write_blocks
+from ethrex.blockchain.chainfile import ChainFile, ChainFileError, write_blocks
 from ethrex.blockchain.importer import BlockImportError, ImportProgress, import_chain_file
 from ethrex.blockchain.networks import load_network, network_genesis_path
 from ethrex.crypto.kzg import load_trusted_setup
@@ -235,7 +235,7 @@ def import_file(chain: Blockchain, path: str) -> None:
 def check_chain_file(path: str) -> None:
     """Refuse a missing or truncated chain file before anything else is touched."""
     try:
-        read_chain_file(path)
+        ChainFile(path).close()
     except FileNotFoundError:
         raise NodeError(f"import: no such file {path}") from None
     except OSError as exc:

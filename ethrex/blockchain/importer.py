@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ethrex.blockchain.blockchain import Blockchain
-from ethrex.blockchain.chainfile import read_chain_file
+from ethrex.blockchain.chainfile import ChainFile, ChainFileError
 from ethrex.blockchain.collector import CollectorPause
 from ethrex.blockchain.senders import SenderPrefetch
 from ethrex.errors import InvalidBlock, InvalidTransaction, RLPDecodingError
@@ -59,18 +59,17 @@ def import_chain_file(
     (before touching the store) for a malformed file and ``BlockImportError`` at the first bad
     block, after committing the blocks before it. ``prefetch``: recover senders in a worker
     process (None: when the file is long enough and a second CPU is there)."""
-    data, spans = read_chain_file(path)
-    if prefetch is None:
-        prefetch = SenderPrefetch.worthwhile(len(spans))
-    with SenderPrefetch(path, len(spans)) if prefetch else nullcontext() as worker, \
-            CollectorPause() as pause:
-        return _import_blocks(chain, data, spans, worker, pause, progress, every)
+    with ChainFile(path) as blocks:
+        if prefetch is None:
+            prefetch = SenderPrefetch.worthwhile(len(blocks))
+        with SenderPrefetch(path, len(blocks)) if prefetch else nullcontext() as worker, \
+                CollectorPause() as pause:
+            return _import_blocks(chain, blocks, worker, pause, progress, every)
 
 
 def _import_blocks(
     chain: Blockchain,
-    data: bytes,
-    spans: list[tuple[int, int]],
+    blocks: ChainFile,
     worker: SenderPrefetch | None,
     pause: CollectorPause,
     progress: Callable[[ImportProgress], None] | None,
@@ -81,13 +80,14 @@ def _import_blocks(
     imported = skipped = gas = 0
     number, block_hash = chain.head_header().number, chain.head_header().hash()
     with GroupedCommits(store) as group:
-        for index, (begin, end) in enumerate(spans):
+        for index, (begin, _) in enumerate(blocks.spans):
             try:
-                block = decode_block(data[begin:end])
-            except (RLPDecodingError, InvalidTransaction) as exc:
+                block = decode_block(blocks.block(index))
+            except (RLPDecodingError, InvalidTransaction, ChainFileError) as exc:
                 group.commit()
                 raise BlockImportError(f"block {index} of the file (byte {begin}) does not "
                                        f"decode: {exc}") from exc
+            blocks.forget(index)
             header = block.header
             block_hash = header.hash()
             number = header.number
@@ -112,7 +112,7 @@ def _import_blocks(
             now = time.monotonic()
             if progress is not None and now - last_report >= every:
                 last_report = now
-                progress(ImportProgress(imported, skipped, len(spans), number, block_hash, gas,
+                progress(ImportProgress(imported, skipped, len(blocks), number, block_hash, gas,
                                         now - start))
-    return ImportProgress(imported, skipped, len(spans), number, block_hash, gas,
+    return ImportProgress(imported, skipped, len(blocks), number, block_hash, gas,
                           time.monotonic() - start)

@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import BinaryIO
 
 import ethrex
-from ethrex.blockchain.chainfile import scan_chain_file
+from ethrex.blockchain.chainfile import ChainFile, ChainFileError
 from ethrex.errors import InvalidTransaction, RLPDecodingError
 from ethrex.types.block import decode_block
 from ethrex.types.transactions import recover_sender
@@ -80,17 +80,15 @@ def serve(path: str) -> None:
     does when the importer ends or dies. Ctrl-C reaches the whole process group; the
     importer handles it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    data = Path(path).read_bytes()
-    spans = scan_chain_file(data)
+    blocks = ChainFile(path)
     requests, answers = sys.stdin.buffer, sys.stdout.buffer
     try:
         while True:
             index = int.from_bytes(_read(requests, 4), "big")
-            start, end = spans[index]
-            answer = index.to_bytes(4, "big") + _pack(block_senders(data[start:end]))
+            answer = index.to_bytes(4, "big") + _pack(block_senders(blocks.block(index)))
             answers.write(len(answer).to_bytes(4, "big") + answer)
             answers.flush()
-    except (EOFError, OSError):  # the importer is done or gone
+    except (EOFError, OSError, ChainFileError):  # the importer is done or gone (or the file)
         os._exit(0)  # at once: a flush of the broken stdout at exit would only complain
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ethrex.blockchain.blockchain import Blockchain
-from ethrex.blockchain.chainfile import read_chain_file
+from ethrex.blockchain.chainfile import ChainFile
 from ethrex.blockchain.importer import BlockImportError, import_chain_file
 from ethrex.blockchain.senders import SenderPrefetch, block_senders
 from ethrex.storage import Store
@@ -33,10 +33,16 @@ def open_chain(datadir: Path) -> Blockchain:
     return Blockchain.open(Store.open(datadir), load_genesis(genesis))
 
 
+def whole_file(chain_file: Path) -> tuple[bytes, list[tuple[int, int]]]:
+    """The file's bytes and its blocks' spans."""
+    with ChainFile(chain_file) as blocks:
+        return chain_file.read_bytes(), blocks.spans
+
+
 def blocks_with_transactions() -> list[Block]:
     _, chain_file = rpc_compat()
-    data, spans = read_chain_file(chain_file)
-    blocks = [decode_block(data[a:b]) for a, b in spans]
+    with ChainFile(chain_file) as chain_blocks:
+        blocks = [decode_block(chain_blocks.block(i)) for i in range(len(chain_blocks))]
     return [b for b in blocks if b.transactions]
 
 
@@ -64,7 +70,7 @@ def test_import_with_and_without_the_worker_gives_the_same_chain(tmp_path: Path)
 
 def test_a_bad_signature_is_refused_the_same_way_with_the_worker(tmp_path: Path) -> None:
     _, chain_file = rpc_compat()
-    data, spans = read_chain_file(chain_file)
+    data, spans = whole_file(chain_file)
     blocks = [decode_block(data[a:b]) for a, b in spans]
     index = next(i for i, b in enumerate(blocks) if i > 5 and b.transactions)
     block = blocks[index]
@@ -87,7 +93,7 @@ def test_a_bad_signature_is_refused_the_same_way_with_the_worker(tmp_path: Path)
 
 def test_a_dead_worker_costs_only_the_head_start() -> None:
     _, chain_file = rpc_compat()
-    data, spans = read_chain_file(chain_file)
+    data, spans = whole_file(chain_file)
     expected = [block_senders(data[a:b]) or None for a, b in spans]
     assert any(expected[:3]) and any(expected[20:])
     with SenderPrefetch(chain_file, len(spans)) as prefetch:
@@ -120,7 +126,7 @@ def _children(pid: int) -> list[int]:
 def test_the_worker_ends_with_a_killed_importer(tmp_path: Path) -> None:
     """``kill -9`` of ``ethrex import`` leaves no worker behind."""
     genesis, chain_file = rpc_compat()
-    data, _ = read_chain_file(chain_file)
+    data = chain_file.read_bytes()
     long_file = tmp_path / "long.rlp"  # long enough for a worker: the chain, then itself again
     long_file.write_bytes(data + data)
     proc = subprocess.Popen(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ethrex.blockchain.blockchain import Blockchain
-from ethrex.blockchain.chainfile import read_chain_file
+from ethrex.blockchain.chainfile import ChainFile
 from ethrex.cli import main
 from ethrex.storage import Store
 from ethrex.storage.schema import FLAT_ACCOUNTS, FLAT_STORAGE, TABLES
@@ -30,8 +30,8 @@ def rpc_compat() -> tuple[Path, Path]:
 
 def file_blocks(path: Path) -> list[bytes]:
     """The block hashes of a chain file, in order."""
-    data, spans = read_chain_file(path)
-    return [decode_block(data[a:b]).hash() for a, b in spans]
+    with ChainFile(path) as blocks:
+        return [decode_block(blocks.block(i)).hash() for i in range(len(blocks))]
 
 
 def chain_args(datadir: Path) -> list[str]:
@@ -211,7 +211,8 @@ def test_bad_input_leaves_the_store_as_it_was(
     half = tmp_path / "half.rlp"
     half.write_bytes(data[: len(data) // 3])  # ends inside a block
     part = tmp_path / "part.rlp"
-    _, spans = read_chain_file(chain_file)
+    with ChainFile(chain_file) as blocks:
+        spans = blocks.spans
     part.write_bytes(data[: spans[9][1]])
     assert main(["import", str(part), *chain_args(datadir)]) == 0
     capsys.readouterr()
