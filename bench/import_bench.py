@@ -118,16 +118,17 @@ def du(path: Path) -> int:
 
 
 def client_commands(client: str, folder: Path, datadir: Path,
-                    geth_flags: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
+                    flags: tuple[str, ...] = ()) -> tuple[list[str], list[str]]:
     """The ``init`` and ``import`` command lines of ``client`` for the workload in ``folder``
-    ("geth", else ethrex: its build is the one in the directory the commands run from)."""
+    ("geth", else ethrex: its build is the one in the directory the commands run from), with
+    ``flags`` for the import."""
     genesis, chain = str(folder / "genesis.json"), str(folder / "chain.rlp")
     if client == "geth":
         return ([str(GETH), "--datadir", str(datadir), "init", genesis],
-                [str(GETH), "--datadir", str(datadir), *geth_flags, "import", "--nocompaction",
+                [str(GETH), "--datadir", str(datadir), *flags, "import", "--nocompaction",
                  chain])
     return ([*ETHREX, "init", genesis, "--datadir", str(datadir)],
-            [*ETHREX, "import", chain, "--datadir", str(datadir)])
+            [*ETHREX, "import", chain, "--datadir", str(datadir), *flags])
 
 
 def ethrex_import_seconds(output: str, blocks: int) -> float:
@@ -148,9 +149,9 @@ def geth_import_seconds(output: str) -> float:
 
 
 def ethrex_run(folder: Path, meta: dict[str, Any], datadir: Path,
-               root: Path = REPO) -> dict[str, Any]:
+               root: Path = REPO, gcmode: str = "archive") -> dict[str, Any]:
     shutil.rmtree(datadir, ignore_errors=True)
-    init_cmd, import_cmd = client_commands("ethrex", folder, datadir)
+    init_cmd, import_cmd = client_commands("ethrex", folder, datadir, ("--gcmode", gcmode))
     init = run_process(init_cmd, root)
     done = run_process(import_cmd, root)
     seconds = ethrex_import_seconds(done["output"], meta["blocks"])
@@ -214,7 +215,7 @@ def check_head(client: str, result: dict[str, Any], meta: dict[str, Any]) -> Non
 
 
 def crash_resume(folder: Path, meta: dict[str, Any], datadir: Path, kills: int,
-                 seed: int) -> list[int]:
+                 seed: int, gcmode: str = "archive") -> list[int]:
     """SIGKILL ``ethrex import`` at random blocks ``kills`` times; after each kill the store
     must reopen at a consistent head at or past the previous one; a last run finishes the
     chain at the generator's head. Returns the heads after each kill."""
@@ -227,7 +228,8 @@ def crash_resume(folder: Path, meta: dict[str, Any], datadir: Path, kills: int,
     for _ in range(kills):
         target = rng.randrange(head + 1, head + 2 + (total - head) // 3)
         proc = subprocess.Popen([*ETHREX, "import", str(folder / "chain.rlp"), "--datadir",
-                                 str(datadir), "--log.level", "debug"], cwd=REPO,
+                                 str(datadir), "--log.level", "debug", "--gcmode", gcmode],
+                                cwd=REPO,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -242,7 +244,8 @@ def crash_resume(folder: Path, meta: dict[str, Any], datadir: Path, kills: int,
         head = number
         heads.append(head)
         log(f"  killed near #{target}: reopened at #{head}")
-    run_process([*ETHREX, "import", str(folder / "chain.rlp"), "--datadir", str(datadir)])
+    run_process([*ETHREX, "import", str(folder / "chain.rlp"), "--datadir", str(datadir),
+                 "--gcmode", gcmode])
     check_head("ethrex after the kills", {"head": ethrex_head(datadir)}, meta)
     return heads
 
@@ -297,7 +300,7 @@ def summarise(meta: dict[str, Any], runs: list[dict[str, Any]]) -> dict[str, Any
 
 
 def render(results: dict[str, dict[str, Any]], crash: list[int] | None, loads: list[str],
-           crash_size: str | None) -> str:
+           crash_size: str | None, gcmode: str = "archive") -> str:
     m = report.machine()
     lines = [
         "# Import benchmark: ethrex and geth over large states on disk", "",
@@ -312,7 +315,8 @@ def render(results: dict[str, dict[str, Any]], crash: list[int] | None, loads: l
         "blocks of about 15M gas: 45% ETH transfers, 38% ERC20 transfers, 15% storage calls "
         "(8 slot updates and 2 new slots), 2% compute calls (by transaction count), senders, "
         "recipients and slots drawn across the whole state. Each client imports into a fresh "
-        "datadir after its own init of the same genesis; both reach the same head hash and "
+        f"datadir after its own init of the same genesis (ethrex with `--gcmode {gcmode}`, geth "
+        "with its default); both reach the same head hash and "
         "state root. Mgas/s on each client's own import timer (ethrex's import summary, geth's "
         "`Import done in`; the genesis is not included); wall: the whole import process. Peak "
         "RSS is the kernel's high-water mark of the import process; LMDB reads through a map of "
@@ -383,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--crash", action="store_true", help="also kill -9 the largest import")
     p.add_argument("--kills", type=int, default=5)
     p.add_argument("--workdir", type=Path, default=GENERATED / "datadirs")
+    p.add_argument("--gcmode", choices=("archive", "full"), default="archive",
+                   help="ethrex's --gcmode (geth imports with its default, full)")
     p.add_argument("--no-write", dest="write", action="store_false")
     a = p.parse_args(argv)
     if not GETH.is_file():
@@ -405,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
                     result = geth_run(folder, meta, datadir)
                 else:
                     root = COMPILED_ROOT if client == "ethrex-compiled" else REPO
-                    result = ethrex_run(folder, meta, datadir, root)
+                    result = ethrex_run(folder, meta, datadir, root, a.gcmode)
                 check_head(client, result, meta)
                 runs[client].append(result)
                 rate = meta["gas"] / result["import_seconds"] / 1e6
@@ -421,12 +427,12 @@ def main(argv: list[str] | None = None) -> int:
         crash_size = a.sizes.split(",")[-1]
         folder, meta = workload(parse_size(crash_size), a.blocks)
         log(f"crash and resume on {crash_size} ...")
-        crash = crash_resume(folder, meta, a.workdir / "ethrex-crash", a.kills, 7)
+        crash = crash_resume(folder, meta, a.workdir / "ethrex-crash", a.kills, 7, a.gcmode)
         shutil.rmtree(a.workdir / "ethrex-crash", ignore_errors=True)
     print(json.dumps({k: {c: v for c, v in r.items() if c != "meta"} for k, r in results.items()},
                      default=str))
     if a.write and {"ethrex", "geth"} <= set(clients):
-        RESULTS.write_text(render(results, crash, loads, crash_size))
+        RESULTS.write_text(render(results, crash, loads, crash_size, a.gcmode))
         log(f"wrote {RESULTS.relative_to(REPO)}")
     return 0
 

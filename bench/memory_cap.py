@@ -51,10 +51,13 @@ def drop_page_cache() -> None:
 
 
 def capped_import(client: str, folder: Path, datadir: Path, cap: int, blocks: int,
-                  geth_cache: int | None = None) -> dict:
+                  geth_cache: int | None = None, gcmode: str = "archive") -> dict:
     shutil.rmtree(datadir, ignore_errors=True)
-    cache = () if geth_cache is None else ("--cache", str(geth_cache))
-    init, cmd = client_commands(client, folder, datadir, cache)
+    if client == "geth":
+        flags: tuple[str, ...] = () if geth_cache is None else ("--cache", str(geth_cache))
+    else:
+        flags = ("--gcmode", gcmode)
+    init, cmd = client_commands(client, folder, datadir, flags)
     subprocess.run(init, cwd=REPO, check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     drop_page_cache()
@@ -86,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cap", default="2G", help="bytes, or with a K/M/G suffix")
     p.add_argument("--clients", default="ethrex,geth")
     p.add_argument("--geth-cache", type=int, help="geth's --cache (MB) for its import")
+    p.add_argument("--gcmode", choices=("archive", "full"), default="archive",
+                   help="ethrex's --gcmode for its import")
     p.add_argument("--workdir", type=Path, default=GENERATED / "datadirs")
     a = p.parse_args(argv)
     units = {"K": 2**10, "M": 2**20, "G": 2**30}
@@ -96,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         datadir = a.workdir / f"capped-{client}"
         print(f"memory-cap: {client} importing {a.size} under {gib(cap)} ...", file=sys.stderr,
               flush=True)
-        r = capped_import(client, folder, datadir, cap, meta["blocks"], a.geth_cache)
+        r = capped_import(client, folder, datadir, cap, meta["blocks"], a.geth_cache, a.gcmode)
         if r["code"] == 0:
             head = (geth_head(datadir, meta["head_number"]) if client == "geth"
                     else ethrex_head(datadir))
@@ -106,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
             rate = f"failed (exit {r['code']})"
             print(r["tail"], file=sys.stderr)
         shutil.rmtree(datadir, ignore_errors=True)
-        name = client if client != "geth" or a.geth_cache is None else \
-            f"geth --cache {a.geth_cache}"
+        if client == "geth":
+            name = "geth" if a.geth_cache is None else f"geth --cache {a.geth_cache}"
+        else:
+            name = f"{client} --gcmode {a.gcmode}"
         rows.append(f"| {a.size} | {name} | {gib(cap)} | {rate} | {r['wall']:.0f} s | "
                     f"{gib(r['rss'])} | {gib(r['peak'])} | {r['major_faults']:,} |")
     print("| accounts | client | memory cap | Mgas/s | wall | peak RSS | cgroup peak | "

@@ -85,6 +85,10 @@ def node_parser() -> argparse.ArgumentParser:
                    metavar="N", help=f"dev accounts to fund (default {DEV_ACCOUNTS})")
     p.add_argument("--dev.mnemonic", dest="dev_mnemonic", default=DEV_MNEMONIC,
                    help="BIP-39 mnemonic of the dev accounts (default: anvil's and hardhat's)")
+    p.add_argument("--gcmode", choices=("archive", "full"), default="archive",
+                   help="import and --import: archive (default) keeps the state of every "
+                        "block; full keeps only the state of the last block of each commit "
+                        "group (up to 16 blocks) and of the head, and writes less")
     p.add_argument("--first", type=int, help="export: first block number (default 0)")
     p.add_argument("--last", type=int, help="export: last block number (default: head)")
     node.add_rpc_guard_flags(p)

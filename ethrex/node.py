@@ -10,10 +10,11 @@ Everything async lives here and in the edges; block execution runs on one worker
 (``NodeContext.executor``), the store's only writer.
 
 Options read from ``args`` (``ethrex.cli.node_parser`` defines them): network, datadir,
-import_path, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret, p2p_addr,
-p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev, dev_period,
-dev_accounts, dev_mnemonic, http_api, ws_api, miner_gaslimit, metrics, metrics_addr, metrics_port,
-http_corsdomain, http_vhosts, ws_origins, authrpc_vhosts, and the fields of ``RpcLimits``.
+import_path, gcmode, http_addr, http_port, authrpc_addr, authrpc_port, authrpc_jwtsecret,
+p2p_addr, p2p_port, discovery_addr, discovery_port, bootnodes, log_level, syncmode, dev,
+dev_period, dev_accounts, dev_mnemonic, http_api, ws_api, miner_gaslimit, metrics, metrics_addr,
+metrics_port, http_corsdomain, http_vhosts, ws_origins, authrpc_vhosts, and the fields of
+``RpcLimits``.
 
 The data directory and ``chaindata/`` are created 0700 and the JWT secret 0600, as geth does:
 they hold the chain and the Engine API's key. The open-file limit is raised to its hard limit at
@@ -203,10 +204,11 @@ def jwt_secret(path: Path) -> bytes:
     return secret
 
 
-def import_file(chain: Blockchain, path: str) -> None:
+def import_file(chain: Blockchain, path: str, archive: bool = True) -> None:
     """Import a chain file showing its progress (``ethrex.progress``: a bar on a terminal,
     lines otherwise; with debug logging a line per block, its number and hash);
-    ``NodeError`` at the first bad block."""
+    ``NodeError`` at the first bad block. Not ``archive`` (``--gcmode full``): only each
+    commit group's last block keeps its state."""
     per_block = log.isEnabledFor(logging.DEBUG)
     shown: list[Progress] = []
 
@@ -219,7 +221,7 @@ def import_file(chain: Blockchain, path: str) -> None:
         shown[0].update(p.imported + p.skipped, p.gas)
 
     try:
-        result = import_chain_file(chain, path, show, 0.0)
+        result = import_chain_file(chain, path, show, 0.0, keep_inner_states=archive)
     except FileNotFoundError:
         raise NodeError(f"import: no such file {path}") from None
     except ChainFileError as exc:
@@ -290,7 +292,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     metrics = None
     try:
         metrics = start_metrics(args, chain, datadir)
-        import_file(chain, args.file)
+        import_file(chain, args.file, args.gcmode == "archive")
     finally:
         stop_metrics(metrics)
         close_store(chain.store)
@@ -375,7 +377,7 @@ def _run_node(args: argparse.Namespace) -> int:
     try:
         metrics = start_metrics(args, chain, datadir)
         if args.import_path:
-            import_file(chain, args.import_path)
+            import_file(chain, args.import_path, args.gcmode == "archive")
         secret_path = Path(args.authrpc_jwtsecret) if args.authrpc_jwtsecret \
             else datadir / JWT_FILE
         secret = jwt_secret(secret_path)

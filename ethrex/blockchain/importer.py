@@ -54,17 +54,21 @@ def import_chain_file(
     progress: Callable[[ImportProgress], None] | None = None,
     every: float = 1.0,
     prefetch: bool | None = None,
+    keep_inner_states: bool = True,
 ) -> ImportProgress:
     """Import every block of ``path``; returns the final counters. Raises ``ChainFileError``
     (before touching the store) for a malformed file and ``BlockImportError`` at the first bad
     block, after committing the blocks before it. ``prefetch``: recover senders in a worker
-    process (None: when the file is long enough and a second CPU is there)."""
+    process (None: when the file is long enough and a second CPU is there).
+    ``keep_inner_states=False``: keep only the state of each commit group's last block (the
+    head's at the end), not every block's (``ethrex.storage.prune``)."""
     with ChainFile(path) as blocks:
         if prefetch is None:
             prefetch = SenderPrefetch.worthwhile(len(blocks))
         with SenderPrefetch(path, len(blocks)) if prefetch else nullcontext() as worker, \
                 CollectorPause() as pause:
-            return _import_blocks(chain, blocks, worker, pause, progress, every)
+            return _import_blocks(chain, blocks, worker, pause, progress, every,
+                                  keep_inner_states)
 
 
 def _import_blocks(
@@ -74,12 +78,13 @@ def _import_blocks(
     pause: CollectorPause,
     progress: Callable[[ImportProgress], None] | None,
     every: float,
+    keep_inner_states: bool,
 ) -> ImportProgress:
     store = chain.store
     start = last_report = time.monotonic()
     imported = skipped = gas = 0
     number, block_hash = chain.head_header().number, chain.head_header().hash()
-    with GroupedCommits(store) as group:
+    with GroupedCommits(store, keep_inner_states=keep_inner_states) as group:
         for index, (begin, _) in enumerate(blocks.spans):
             try:
                 block = decode_block(blocks.block(index))

@@ -10,12 +10,15 @@ commit as it always did.
 
 Inside a group every read of the writing thread sees the group's own writes (``Store.write``
 joins the open transaction), so the blocks of a group build on each other as if committed.
+With ``keep_inner_states=False`` a commit writes only the state of the group's head, not the
+trie nodes that only its inner blocks' states reach (``drop_superseded_nodes``).
 """
 
 import time
 from contextlib import AbstractContextManager
 from types import TracebackType
 
+from ethrex.storage.prune import drop_superseded_nodes
 from ethrex.storage.store import Store
 from ethrex.storage.writer import StoreWriter
 
@@ -28,15 +31,19 @@ class GroupedCommits:
     a normal exit commits the last group, an exception drops it (it may hold a partial unit).
     ``commit()`` commits what is done so far, e.g. before reporting a bad unit."""
 
-    __slots__ = ("store", "share", "max_group", "_open", "_started", "_units", "_commit_cost")
+    __slots__ = ("store", "share", "max_group", "keep_inner_states", "dropped", "_open",
+                 "_writer", "_started", "_units", "_commit_cost")
 
     def __init__(self, store: Store, share: float = COMMIT_SHARE,
-                 max_group: int = MAX_GROUP) -> None:
+                 max_group: int = MAX_GROUP, keep_inner_states: bool = True) -> None:
         self.store = store
         self.share = share
         self.max_group = max_group
-        # the store.write() context of the group in progress
+        self.keep_inner_states = keep_inner_states
+        self.dropped = 0  # trie nodes not written, superseded inside their group
+        # the store.write() context of the group in progress, and its writer
         self._open: AbstractContextManager[StoreWriter] | None = None
+        self._writer: StoreWriter | None = None
         self._started = 0.0
         self._units = 0
         self._commit_cost = 0.0  # seconds the last commit took
@@ -55,7 +62,7 @@ class GroupedCommits:
 
     def _begin(self) -> None:
         self._open = self.store.write()
-        self._open.__enter__()
+        self._writer = self._open.__enter__()
         self._started = time.monotonic()
         self._units = 0
 
@@ -73,5 +80,7 @@ class GroupedCommits:
             return
         context, self._open = self._open, None
         start = time.monotonic()
+        if not self.keep_inner_states and self._writer is not None:
+            self.dropped += drop_superseded_nodes(self._writer)
         context.__exit__(None, None, None)
         self._commit_cost = time.monotonic() - start

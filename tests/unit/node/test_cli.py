@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ethrex.blockchain.blockchain import Blockchain
+from ethrex.blockchain.blockchain import Blockchain, UnknownBlock
 from ethrex.blockchain.chainfile import ChainFile
 from ethrex.cli import main
 from ethrex.storage import Store
@@ -123,6 +123,39 @@ def test_init_then_import_and_export_without_network(
         main(["init", "--datadir", str(datadir)])  # init needs the genesis file
 
 
+def test_import_gcmode_full_keeps_whole_states_and_drops_the_rest(tmp_path: Path) -> None:
+    """``--gcmode full`` stores the same chain, with the state of some blocks (each commit
+    group's last, the head's) whole and the others absent, never a partial state."""
+    _, chain_file = rpc_compat()
+    hashes = file_blocks(chain_file)
+    archive, full = tmp_path / "archive", tmp_path / "full"
+    assert main(["import", str(chain_file), *chain_args(archive)]) == 0
+    assert main(["import", str(chain_file), *chain_args(full), "--gcmode", "full"]) == 0
+    assert check_consistent(full) == len(hashes)
+    kept, everything = dump(full), dump(archive)
+    pruned_nodes, all_nodes = kept.pop("trie_nodes"), everything.pop("trie_nodes")
+    assert kept == everything  # blocks, receipts, indices, code and flat state alike
+    assert pruned_nodes.items() < all_nodes.items()
+    whole = 0
+    with Store.open(full / "chaindata") as store:
+        chain = Blockchain.open(store)
+        for block_hash in hashes:
+            root = store.get_header(block_hash).state_root  # type: ignore[union-attr]
+            if not store.has_state(root):
+                with pytest.raises(UnknownBlock):
+                    chain.state_at(block_hash)
+                continue
+            whole += 1
+            state = Trie(pruned_nodes, root, secure=True)
+            for address_hash, leaf in state.items():  # every node of the state is there
+                for _ in Trie(pruned_nodes, decode_account(leaf).storage_root).items():
+                    pass
+        assert store.has_state(store.get_header(hashes[-1]).state_root)  # type: ignore[union-attr]
+    assert 0 < whole < len(hashes)
+    # A second import skips every block, as in archive mode.
+    assert main(["import", str(chain_file), *chain_args(full), "--gcmode", "full"]) == 0
+
+
 def _ethrex(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "ethrex", *args], cwd=REPO_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -167,7 +200,10 @@ def test_node_imports_then_serves_until_sigterm_and_restarts_at_the_head(
     assert proc.returncode == 0
 
 
-def test_sigkill_during_import_leaves_a_consistent_resumable_store(tmp_path: Path) -> None:
+@pytest.mark.parametrize("gcmode", ["archive", "full"])
+def test_sigkill_during_import_leaves_a_consistent_resumable_store(
+    tmp_path: Path, gcmode: str
+) -> None:
     _, chain_file = rpc_compat()
     total = len(file_blocks(chain_file))
     datadir = tmp_path / "node"
@@ -177,7 +213,8 @@ def test_sigkill_during_import_leaves_a_consistent_resumable_store(tmp_path: Pat
     while len(heads) < 8 and head < total - 3:
         # Debug logging prints a line per block: kill a few ms after a random block early in
         # what is left, which lands between blocks or inside one's store transaction.
-        proc = _ethrex("import", str(chain_file), *chain_args(datadir), "--log.level", "debug")
+        proc = _ethrex("import", str(chain_file), *chain_args(datadir), "--log.level", "debug",
+                       "--gcmode", gcmode)
         target = rng.randrange(head + 1, head + 2 + (total - head) // 4)
         _wait_for(proc, f": #{target} ")
         time.sleep(rng.uniform(0.0, 0.005))
@@ -189,7 +226,7 @@ def test_sigkill_during_import_leaves_a_consistent_resumable_store(tmp_path: Pat
     print("heads after each kill:", heads)
     assert heads == sorted(heads)  # every restart resumed, never went back
     assert sum(0 < h < total for h in heads) >= 4, f"too few kills landed mid-import: {heads}"
-    proc = _ethrex("import", str(chain_file), *chain_args(datadir))
+    proc = _ethrex("import", str(chain_file), *chain_args(datadir), "--gcmode", gcmode)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert check_consistent(datadir) == total
