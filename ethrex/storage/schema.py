@@ -18,7 +18,8 @@
 Numbers are big-endian so that LMDB's byte order is numeric order. Transaction locations are
 keyed by (tx, block): the same transaction may sit in blocks of several forks, and the reader
 picks the canonical one. The flat tables hold the state after the block named by
-``META_FLAT_STATE_BLOCK``; every older state stays readable through ``trie_nodes`` (archive).
+``META_FLAT_STATE_BLOCK``; every older state stays readable through ``trie_nodes`` (archive;
+an import with ``--gcmode full`` stores only some of them: ``ethrex.storage.prune``).
 """
 
 import json

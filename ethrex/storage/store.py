@@ -11,7 +11,9 @@ every other thread sees committed data only. Opening ``store.write()`` again in 
 already holds it joins the open transaction (it commits when the outermost block exits).
 
 Archive by default: trie nodes are never deleted, so the state at every stored block stays
-readable (``get_account_at``), while the flat tables hold the latest state for fast reads.
+readable (``get_account_at``), while the flat tables hold the latest state for fast reads. (An
+import with ``--gcmode full`` does not write the states inside its commit groups:
+``ethrex.storage.prune``; those blocks' states are then simply not stored.)
 """
 
 import threading
