@@ -204,11 +204,11 @@ def jwt_secret(path: Path) -> bytes:
     return secret
 
 
-def import_file(chain: Blockchain, path: str, archive: bool = True) -> None:
+def import_file(chain: Blockchain, path: str, keep_inner_states: bool = True) -> None:
     """Import a chain file showing its progress (``ethrex.progress``: a bar on a terminal,
     lines otherwise; with debug logging a line per block, its number and hash);
-    ``NodeError`` at the first bad block. Not ``archive`` (``--gcmode full``): only each
-    commit group's last block keeps its state."""
+    ``NodeError`` at the first bad block. Without ``keep_inner_states`` (``--gcmode full``)
+    only each commit group's last block keeps its state."""
     per_block = log.isEnabledFor(logging.DEBUG)
     shown: list[Progress] = []
 
@@ -221,7 +221,7 @@ def import_file(chain: Blockchain, path: str, archive: bool = True) -> None:
         shown[0].update(p.imported + p.skipped, p.gas)
 
     try:
-        result = import_chain_file(chain, path, show, 0.0, keep_inner_states=archive)
+        result = import_chain_file(chain, path, show, 0.0, keep_inner_states=keep_inner_states)
     except FileNotFoundError:
         raise NodeError(f"import: no such file {path}") from None
     except ChainFileError as exc:

@@ -3,8 +3,8 @@ seed's ``chain.rlp``.
 
 ``ChainFile`` checks the framing of the whole file when it opens, so a truncated file is refused
 up front and leaves the store untouched; that reads only the RLP length prefixes. Blocks are
-then read one at a time, so an import holds one block of the file in memory, not the file (at
-1M accounts the chain file is 473 MB, and the importer and its sender worker each held a copy).
+then read one at a time, so an import holds one block of the file in memory, not the file (an
+export of a long chain runs to gigabytes, and the importer and its sender worker each read it).
 """
 
 import os

@@ -12,11 +12,11 @@ new), so ``Store.has_state`` says so and readers get the usual "state not stored
 a half-readable trie.
 """
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 
 from ethrex.storage.schema import HEADERS, META, META_HEAD, TRIE_NODES
 from ethrex.storage.writer import StoreWriter
-from ethrex.trie.nodes import Branch, Extension, Node, decode_node
+from ethrex.trie.nodes import Branch, Extension, decode_node
 from ethrex.types.account import decode_account
 from ethrex.types.header import decode_header
 
@@ -29,21 +29,17 @@ def drop_superseded_nodes(writer: StoreWriter) -> int:
     new = writer.batch.ops.get(TRIE_NODES)
     if header_rlp is None or not new:
         return 0
-    live = reachable(new, decode_header(header_rlp).state_root, writer.store.nodes.cache.nodes)
+    live = reachable(new, decode_header(header_rlp).state_root)
     dead = [digest for digest in new if digest not in live]
     for digest in dead:
         del new[digest]
     return len(dead)
 
 
-def reachable(new: MutableMapping[bytes, bytes | None], state_root: bytes,
-              decoded: Mapping[bytes, Node] | None = None) -> set[bytes]:
+def reachable(new: Mapping[bytes, bytes | None], state_root: bytes) -> set[bytes]:
     """The nodes of ``new`` that the state trie at ``state_root`` reaches, through its own
     nodes and the storage tries of its accounts. The walk stops at nodes not in ``new``: those
-    were stored before, and everything below them was too. ``decoded``: nodes already decoded
-    by hash (the store's ``NodeCache``, which holds the branches the blocks just wrote), so
-    that the walk decodes mostly leaves."""
-    cached = {}.get if decoded is None else decoded.get
+    were stored before, and everything below them was too."""
     live: set[bytes] = set()
     stack = [(state_root, True)]  # (node hash, is it a node of the account trie)
     pop, push = stack.pop, stack.append
@@ -55,9 +51,7 @@ def reachable(new: MutableMapping[bytes, bytes | None], state_root: bytes,
         if encoded is None:  # stored before this batch (or a deletion: none are issued)
             continue
         live.add(digest)
-        node = cached(digest)
-        if node is None:
-            node = decode_node(encoded, digest)
+        node = decode_node(encoded, digest)
         if type(node) is Branch:
             for child in node.children:
                 if type(child) is bytes:
